@@ -1,0 +1,62 @@
+/// One field of a message (or an extension), with its encoding and JSON rules resolved.
+public final class FieldDescriptor: Sendable {
+    /// The field's name as written in the .proto file.
+    public let name: String
+    /// The field's JSON name (`[full.name]` for extensions).
+    public let jsonName: String
+    /// The fully qualified name: the message's name plus the field's, or the extension's own.
+    public let fullName: String
+    /// The field number.
+    public let number: UInt32
+    /// The value type.
+    public let kind: FieldKind
+    /// Whether the field is `repeated` (map fields included).
+    public let isRepeated: Bool
+    /// Whether the field is proto2 `required` (or an editions `LEGACY_REQUIRED` field).
+    public let isRequired: Bool
+    /// Whether the field tracks presence, so that a default value is still "set".
+    public let hasPresence: Bool
+    /// Whether repeated values are written packed.
+    public let isPacked: Bool
+    /// Whether `string` values must be valid UTF-8.
+    public let validatesUTF8: Bool
+    /// The index of the message type in the pool, for message, group and map fields; else -1.
+    public let messageIndex: Int
+    /// The index of the enum type in the pool, for enum fields; else -1.
+    public let enumIndex: Int
+    /// The index of the containing oneof in its message, or -1.
+    public let oneofIndex: Int
+    /// Whether the field is a map (a repeated field of a map-entry message).
+    public let isMap: Bool
+    /// For an extension, the index of the extended message in the pool; else -1.
+    public let extendeeIndex: Int
+    /// The proto2 `[default = ...]` text, if any.
+    public let defaultValueText: String?
+
+    init(
+        name: String, jsonName: String, fullName: String, number: UInt32, kind: FieldKind,
+        isRepeated: Bool, isRequired: Bool, hasPresence: Bool, isPacked: Bool, validatesUTF8: Bool,
+        messageIndex: Int, enumIndex: Int, oneofIndex: Int, isMap: Bool, extendeeIndex: Int,
+        defaultValueText: String?
+    ) {
+        self.name = name
+        self.jsonName = jsonName
+        self.fullName = fullName
+        self.number = number
+        self.kind = kind
+        self.isRepeated = isRepeated
+        self.isRequired = isRequired
+        self.hasPresence = hasPresence
+        self.isPacked = isPacked
+        self.validatesUTF8 = validatesUTF8
+        self.messageIndex = messageIndex
+        self.enumIndex = enumIndex
+        self.oneofIndex = oneofIndex
+        self.isMap = isMap
+        self.extendeeIndex = extendeeIndex
+        self.defaultValueText = defaultValueText
+    }
+
+    /// Whether this field is an extension.
+    public var isExtension: Bool { extendeeIndex >= 0 }
+}
