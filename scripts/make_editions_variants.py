@@ -158,6 +158,66 @@ def convert_file(src, new_name, old_pkg, new_pkg):
     return out
 
 
+def _field_semantics(field):
+    default = field.default_value
+    if isinstance(default, float) and default != default:
+        default = "nan"
+    return (
+        field.number,
+        field.name,
+        field.json_name,
+        field.type,
+        field.is_repeated,
+        field.is_required,
+        field.has_presence,
+        field.is_packed,
+        default,
+        field.containing_oneof.name
+        if field.containing_oneof and not _is_synthetic(field.containing_oneof)
+        else None,
+        field.enum_type.is_closed if field.enum_type else None,
+        field.message_type.name if field.message_type else None,
+    )
+
+
+def check_same_semantics(pool, old_desc, new_desc):
+    """Every field must behave as in the original (presence, packing, ...)."""
+    old_fields = [_field_semantics(f) for f in old_desc.fields]
+    new_fields = [_field_semantics(f) for f in new_desc.fields]
+    for old, new in zip(old_fields, new_fields):
+        if old != new:
+            raise SystemExit(f"{new_desc.full_name}: field differs:\n  {old}\n  {new}")
+    if len(old_fields) != len(new_fields):
+        raise SystemExit(f"{new_desc.full_name}: field count differs")
+    old_oneofs = [o.name for o in old_desc.oneofs if not _is_synthetic(o)]
+    new_oneofs = [o.name for o in new_desc.oneofs]
+    if old_oneofs != new_oneofs:
+        raise SystemExit(f"{new_desc.full_name}: oneofs differ: {old_oneofs} vs {new_oneofs}")
+    for old_nested in old_desc.nested_types:
+        check_same_semantics(pool, old_nested, new_desc.nested_types_by_name[old_nested.name])
+
+
+def _is_synthetic(oneof):
+    return len(oneof.fields) == 1 and oneof.name == "_" + oneof.fields[0].name
+
+
+def check_extensions(pool, old_fd, new_fd):
+    old_exts = sorted(
+        [e for e in old_fd.extensions_by_name.values()]
+        + [e for m in old_fd.message_types_by_name.values() for e in m.extensions],
+        key=lambda e: e.number,
+    )
+    for old in old_exts:
+        new_name = old.full_name.replace(old_fd.package, new_fd.package, 1)
+        new = pool.FindExtensionByName(new_name)
+        if _field_semantics(old)[1:] != _field_semantics(new)[1:]:
+            raise SystemExit(f"{new_name}: extension differs from {old.full_name}")
+        if new.containing_type.full_name != old.containing_type.full_name.replace(
+            old_fd.package, new_fd.package, 1
+        ):
+            raise SystemExit(f"{new_name}: wrong extendee {new.containing_type.full_name}")
+
+
 def check_loads(fds):
     """Load every file into a fresh pool and poke every message type."""
     pool = descriptor_pool.DescriptorPool()
@@ -169,6 +229,12 @@ def check_loads(fds):
             if f.package != new_pkg:
                 continue
             fd = pool.FindFileByName(f.name)
+            old_fd = pool.FindFileByName(
+                next(src for src, new, _, _ in VARIANTS if new == f.name)
+            )
+            for name, old_desc in old_fd.message_types_by_name.items():
+                check_same_semantics(pool, old_desc, fd.message_types_by_name[name])
+            check_extensions(pool, old_fd, fd)
             stack = list(fd.message_types_by_name.values())
             while stack:
                 desc = stack.pop()

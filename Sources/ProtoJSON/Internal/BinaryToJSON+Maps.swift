@@ -1,0 +1,114 @@
+import ProtoSchema
+
+/// Writing map fields (and `google.protobuf.Struct`, a map underneath) as JSON objects.
+extension BinaryToJSON {
+    /// A map key, compared by value so that a later entry replaces an earlier one.
+    private enum MapKey: Hashable {
+        case bits(UInt64)
+        case text(ArraySlice<UInt8>)
+    }
+
+    /// Writes the entries of a map field as an object, the last entry of each key winning.
+    mutating func writeMap(
+        _ field: FieldDescriptor, _ bytes: UnsafeRawBufferPointer, _ group: Range<Int>, depth: Int
+    ) throws(CodecError) {
+        let entryIndex = field.messageIndex
+        let entry = pool.messages[entryIndex]
+        guard entry.fields.count == 2 else { throw CodecError("malformed map entry type \(entry.fullName)") }
+        let keyField = entry.fields[0]
+        let valueField = entry.fields[1]
+        let live = try liveEntries(group, bytes, entryIndex, keyField: keyField, depth: depth)
+        openContainer(UInt8(ascii: "{"))
+        var first = true
+        for position in group where live.isEmpty || live[position - group.lowerBound] {
+            let occurrence = occurrences[position]
+            let base = try scan(bytes, occurrence.start..<occurrence.end, entryIndex, depth: depth + 1)
+            defer { occurrences.removeSubrange(base...) }
+            let keyGroup = fieldGroup(0, from: base)
+            let valueGroup = fieldGroup(1, from: base)
+            if let last = valueGroup.last, isUnknownClosedEnum(valueField, bytes, occurrences[last]) { continue }
+            beginEntry(first: &first)
+            let keyStart = out.count
+            try writeMapKey(keyField, bytes, keyGroup.last.map { occurrences[$0] })
+            let keyEnd = out.count
+            out.append(UInt8(ascii: ":"))
+            if options.indent > 0 { out.append(UInt8(ascii: " ")) }
+            do throws(CodecError) {
+                if valueGroup.isEmpty {
+                    try writeDefaultValue(valueField, depth: depth)
+                } else {
+                    try writeSingle(valueField, bytes, valueGroup, depth: depth)
+                }
+            } catch {
+                throw error.atKey(String(decoding: out[(keyStart + 1)..<(keyEnd - 1)], as: UTF8.self))
+            }
+        }
+        closeContainer(UInt8(ascii: "}"), empty: first)
+    }
+
+    /// The occurrences of field `index` among those pushed since `base` (all of one entry),
+    /// which it sorts by field so that each field's occurrences are one range.
+    private mutating func fieldGroup(_ index: UInt32, from base: Int) -> Range<Int> {
+        if !isSorted(from: base) { occurrences[base...].sort { ($0.key, $0.start) < ($1.key, $1.start) } }
+        let lower = occurrences[base...].firstIndex { $0.key == index } ?? occurrences.count
+        var upper = lower
+        while upper < occurrences.count, occurrences[upper].key == index { upper += 1 }
+        return lower..<upper
+    }
+
+    /// For maps with several entries, which entries are not replaced by a later one with the
+    /// same key; empty when all are live.
+    private mutating func liveEntries(
+        _ group: Range<Int>, _ bytes: UnsafeRawBufferPointer, _ entryIndex: Int, keyField: FieldDescriptor, depth: Int
+    ) throws(CodecError) -> [Bool] {
+        guard group.count > 1 else { return [] }
+        var keys: [MapKey] = []
+        keys.reserveCapacity(group.count)
+        for position in group {
+            let occurrence = occurrences[position]
+            let base = try scan(bytes, occurrence.start..<occurrence.end, entryIndex, depth: depth + 1)
+            let last = fieldGroup(0, from: base).last.map { occurrences[$0] }
+            occurrences.removeSubrange(base...)
+            if let last, last.wireType == .lengthDelimited {
+                keys.append(.text(ArraySlice(UnsafeRawBufferPointer(rebasing: bytes[last.start..<last.end]))))
+            } else if let last {
+                let bits = try readBits(bytes, last.start..<last.end, last.wireType)
+                keys.append(.bits(keyField.kind.wireType == .fixed32 || keyField.kind == .int32 || keyField.kind == .sint32
+                    || keyField.kind == .uint32 || keyField.kind == .bool ? UInt64(UInt32(truncatingIfNeeded: bits)) : bits))
+            } else {
+                keys.append(keyField.kind == .string ? .text([]) : .bits(0))
+            }
+        }
+        var lastIndex: [MapKey: Int] = [:]
+        for (index, key) in keys.enumerated() { lastIndex[key] = index }
+        if lastIndex.count == keys.count { return [] }
+        return keys.indices.map { lastIndex[keys[$0]] == $0 }
+    }
+
+    /// Writes a map key as a JSON string, whatever its type.
+    private mutating func writeMapKey(_ keyField: FieldDescriptor, _ bytes: UnsafeRawBufferPointer, _ occurrence: Occurrence?) throws(CodecError) {
+        guard let occurrence else {
+            return keyField.kind == .bool ? out.appendASCII("\"false\"") : (keyField.kind == .string ? out.appendASCII("\"\"") : out.appendASCII("\"0\""))
+        }
+        if keyField.kind == .string { return try writeScalar(keyField, bytes, occurrence) }
+        let bits = try readBits(bytes, occurrence.start..<occurrence.end, occurrence.wireType)
+        let quoted = keyField.kind.is64BitInteger
+        if !quoted { out.append(UInt8(ascii: "\"")) }
+        writeScalarBits(keyField, bits)
+        if !quoted { out.append(UInt8(ascii: "\"")) }
+    }
+
+    /// Writes the default JSON value of a map value that its entry left out.
+    private mutating func writeDefaultValue(_ field: FieldDescriptor, depth: Int) throws(CodecError) {
+        switch field.kind {
+        case .message, .group:
+            try [UInt8]().withBytes { (empty) throws(CodecError) in
+                try writeMessage(empty, 0..<0, field.messageIndex, depth: depth + 1)
+            }
+        case .string, .bytes: out.appendASCII("\"\"")
+        case .enumeration:
+            writeScalarBits(field, UInt64(bitPattern: Int64(pool.enums[field.enumIndex].values.first?.number ?? 0)))
+        default: writeScalarBits(field, 0)
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import ProtoSchema
+
+/// Reading the scalar JSON values: numbers in either JSON form, bools and enums.
+extension JSONToBinary {
+    /// Reads a numeric, bool or enum value and returns the bits it is written with; nil for
+    /// an unknown enum name that the options say to skip.
+    mutating func readScalarBits(_ field: FieldDescriptor) throws(CodecError) -> UInt64? {
+        let kind = field.kind
+        switch kind {
+        case .bool:
+            if scanner.consumeLiteral("true") { return 1 }
+            if scanner.consumeLiteral("false") { return 0 }
+            throw mismatch(expected: "boolean")
+        case .enumeration:
+            return try readEnum(pool.enums[field.enumIndex])
+        case .double:
+            return try readDouble(kind).bitPattern
+        case .float:
+            return UInt64(Float(try readDouble(kind)).bitPattern)
+        default:
+            let start = scanner.valueStart()
+            guard let bits = Self.integerBits(try readInteger(), kind) else {
+                throw CodecError("\(scanner.snippet(at: start)) is out of range for \(kind)")
+            }
+            return bits
+        }
+    }
+
+    /// Reads an integer written as a number or as a string holding a number.
+    private mutating func readInteger() throws(CodecError) -> (negative: Bool, magnitude: UInt64) {
+        let start = scanner.valueStart()
+        let value: (negative: Bool, magnitude: UInt64)?
+        if scanner.peek() == UInt8(ascii: "\"") {
+            let token = try scanner.readString()
+            value = scanner.withBytes(of: token) { text in
+                JSONNumber.scanWhole(text).flatMap { JSONNumber.integer(text, $0) }
+            }
+        } else if scanner.peek().map({ $0 == UInt8(ascii: "-") || ($0 >= 0x30 && $0 <= 0x39) }) == true {
+            let token = try scanner.readNumber()
+            value = JSONNumber.integer(scanner.bytes, token)
+        } else {
+            throw mismatch(expected: "integer")
+        }
+        guard let value else { throw CodecError("expected integer, got \(scanner.snippet(at: start))") }
+        return value
+    }
+
+    /// The bits of an integer in the encoding of an integer kind, or nil when out of range.
+    static func integerBits(_ value: (negative: Bool, magnitude: UInt64)?, _ kind: FieldKind) -> UInt64? {
+        guard let value else { return nil }
+        switch kind {
+        case .int32, .sfixed32, .enumeration: return JSONNumber.fit(value, signed: true, bits: 32)
+        case .int64, .sfixed64: return JSONNumber.fit(value, signed: true, bits: 64)
+        case .sint32:
+            return JSONNumber.fit(value, signed: true, bits: 32).map { ZigZag.encode(Int64(bitPattern: $0)) }
+        case .sint64:
+            return JSONNumber.fit(value, signed: true, bits: 64).map { ZigZag.encode(Int64(bitPattern: $0)) }
+        case .uint32, .fixed32: return JSONNumber.fit(value, signed: false, bits: 32)
+        case .uint64, .fixed64: return JSONNumber.fit(value, signed: false, bits: 64)
+        default: return nil
+        }
+    }
+
+    /// Reads a double or float: a number, or a string holding a number, `NaN`, `Infinity` or
+    /// `-Infinity`; values beyond the kind's range are errors.
+    mutating func readDouble(_ kind: FieldKind) throws(CodecError) -> Double {
+        let start = scanner.valueStart()
+        let value: Double?
+        if scanner.peek() == UInt8(ascii: "\"") {
+            let token = try scanner.readString()
+            value = scanner.withBytes(of: token) { text -> Double? in
+                if text.elementsEqual("NaN".utf8) { return .nan }
+                if text.elementsEqual("Infinity".utf8) { return .infinity }
+                if text.elementsEqual("-Infinity".utf8) { return -.infinity }
+                guard let number = JSONNumber.scanWhole(text), let value = JSONNumber.double(text, number),
+                    value.isFinite
+                else { return nil }
+                return value
+            }
+        } else if scanner.peek().map({ $0 == UInt8(ascii: "-") || ($0 >= 0x30 && $0 <= 0x39) }) == true {
+            let token = try scanner.readNumber()
+            value = JSONNumber.double(scanner.bytes, token)
+            if let value, value.isInfinite {
+                throw CodecError("\(scanner.snippet(at: start)) is out of range for \(kind)")
+            }
+        } else {
+            throw mismatch(expected: "number")
+        }
+        guard let value else { throw CodecError("expected number, got \(scanner.snippet(at: start))") }
+        // A float accepts what rounds to a finite float: 3.4028235e38 is FLT_MAX, 3.5e38 is not.
+        if kind == .float, value.isFinite, Float(value).isInfinite {
+            throw CodecError("\(scanner.snippet(at: start)) is out of range for float")
+        }
+        return value
+    }
+
+    private mutating func readEnum(_ enumType: EnumDescriptor) throws(CodecError) -> UInt64? {
+        if scanner.peek() == UInt8(ascii: "\"") {
+            let name = scanner.string(of: try scanner.readString())
+            if let number = enumType.number(named: name) { return UInt64(bitPattern: Int64(number)) }
+            if options.ignoreUnknownFields { return nil }
+            throw CodecError("unknown value \"\(name)\" of enum \(enumType.fullName)")
+        }
+        let start = scanner.valueStart()
+        guard let bits = Self.integerBits(try readInteger(), .int32) else {
+            throw CodecError("\(scanner.snippet(at: start)) is out of range for enum \(enumType.fullName)")
+        }
+        if enumType.isClosed, !enumType.contains(Int32(truncatingIfNeeded: bits)) {
+            if options.ignoreUnknownFields { return nil }
+            throw CodecError("\(Int32(truncatingIfNeeded: bits)) is not a value of enum \(enumType.fullName)")
+        }
+        return bits
+    }
+}
+
+extension JSONScanner {
+    /// The offset where the next value starts.
+    mutating func valueStart() -> Int {
+        skipWhitespace()
+        return position
+    }
+
+    /// A short quote of the value at `start`, for error messages.
+    func snippet(at start: Int? = nil) -> String {
+        var probe = self
+        if let start { probe.position = start }
+        let from = probe.valueStart()
+        guard from < bytes.count else { return "end of input" }
+        if (try? probe.skipValue(depth: 8)) == nil { probe.position = from + 1 }
+        let end = min(probe.position, from + 40, bytes.count)
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[from..<end]), as: UTF8.self)
+        return end < probe.position ? text + "..." : text
+    }
+}
