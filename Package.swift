@@ -20,7 +20,8 @@ let package = Package(
         ),
         .target(name: "ProtoJSON", dependencies: ["ProtoSchema"]),
         .executableTarget(name: "darwaza-conformance-testee", dependencies: ["ProtoJSON"]),
-        .executableTarget(name: "darwaza-bench", dependencies: ["ProtoJSON"]),
+        .target(name: "CMallocCounter"),
+        .executableTarget(name: "darwaza-bench", dependencies: ["ProtoJSON", "CMallocCounter"]),
         .testTarget(name: "ProtoSchemaTests", dependencies: ["ProtoSchema"]),
         .testTarget(
             name: "ProtoJSONTests",

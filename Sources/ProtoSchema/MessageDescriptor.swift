@@ -16,6 +16,9 @@ public final class MessageDescriptor: Sendable {
     public let isExtensible: Bool
     /// Field indices by JSON name and by proto name.
     public let fieldNames: NameTable
+    /// For each field, the wire types its values may arrive with, as a bit set over raw wire
+    /// type values: a plain copy of what a binary scanner needs, read without reference counting.
+    public let acceptedWireTypes: [UInt8]
     private let denseIndexByNumber: [Int16]
     private let sparseIndexByNumber: [UInt32: Int]
 
@@ -37,6 +40,11 @@ public final class MessageDescriptor: Sendable {
         for (index, field) in fields.enumerated() { names.append((field.jsonName, index)) }
         for (index, field) in fields.enumerated() { names.append((field.name, index)) }
         self.fieldNames = NameTable(names)
+        self.acceptedWireTypes = fields.map { field in
+            let native: UInt8 = 1 << field.kind.wireType.rawValue
+            let packed: UInt8 = field.isRepeated && field.kind.isPackable ? 1 << WireType.lengthDelimited.rawValue : 0
+            return native | packed
+        }
         let maxDense = fields.lazy.map(\.number).filter { $0 <= Self.denseLimit }.max() ?? 0
         var dense = [Int16](repeating: -1, count: Int(maxDense) + 1)
         var sparse: [UInt32: Int] = [:]

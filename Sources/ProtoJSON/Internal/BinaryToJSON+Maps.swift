@@ -2,10 +2,25 @@ import ProtoSchema
 
 /// Writing map fields (and `google.protobuf.Struct`, a map underneath) as JSON objects.
 extension BinaryToJSON {
-    /// A map key, compared by value so that a later entry replaces an earlier one.
-    private enum MapKey: Hashable {
+    /// A map key: the bits of a scalar key, or where a string key's bytes are in the input.
+    private enum MapKey {
         case bits(UInt64)
-        case text(ArraySlice<UInt8>)
+        case text(Range<Int>)
+
+        func equals(_ other: MapKey, in bytes: UnsafeRawBufferPointer) -> Bool {
+            switch (self, other) {
+            case (.bits(let a), .bits(let b)): a == b
+            case (.text(let a), .text(let b)): bytes[a].elementsEqual(bytes[b])
+            default: false
+            }
+        }
+
+        func hashKey(in bytes: UnsafeRawBufferPointer) -> [UInt8] {
+            switch self {
+            case .bits(let bits): withUnsafeBytes(of: bits) { Array($0) }
+            case .text(let range): Array(bytes[range])
+            }
+        }
     }
 
     /// Writes the entries of a map field as an object, the last entry of each key winning.
@@ -67,22 +82,37 @@ extension BinaryToJSON {
         for position in group {
             let occurrence = occurrences[position]
             let base = try scan(bytes, occurrence.start..<occurrence.end, entryIndex, depth: depth + 1)
-            let last = fieldGroup(0, from: base).last.map { occurrences[$0] }
+            let last = occurrences[base...].last { $0.key == 0 }
             occurrences.removeSubrange(base...)
             if let last, last.wireType == .lengthDelimited {
-                keys.append(.text(ArraySlice(UnsafeRawBufferPointer(rebasing: bytes[last.start..<last.end]))))
+                keys.append(.text(last.start..<last.end))
             } else if let last {
                 let bits = try readBits(bytes, last.start..<last.end, last.wireType)
-                keys.append(.bits(keyField.kind.wireType == .fixed32 || keyField.kind == .int32 || keyField.kind == .sint32
-                    || keyField.kind == .uint32 || keyField.kind == .bool ? UInt64(UInt32(truncatingIfNeeded: bits)) : bits))
+                let narrow = keyField.kind.wireType == .varint && !keyField.kind.is64BitInteger
+                keys.append(.bits(narrow ? UInt64(UInt32(truncatingIfNeeded: bits)) : bits))
             } else {
-                keys.append(keyField.kind == .string ? .text([]) : .bits(0))
+                keys.append(keyField.kind == .string ? .text(0..<0) : .bits(0))
             }
         }
-        var lastIndex: [MapKey: Int] = [:]
-        for (index, key) in keys.enumerated() { lastIndex[key] = index }
-        if lastIndex.count == keys.count { return [] }
-        return keys.indices.map { lastIndex[keys[$0]] == $0 }
+        var live = [Bool](repeating: true, count: keys.count)
+        var anyReplaced = false
+        if keys.count <= 16 {
+            for i in keys.indices {
+                for j in (i + 1)..<keys.count where keys[i].equals(keys[j], in: bytes) {
+                    live[i] = false
+                    anyReplaced = true
+                    break
+                }
+            }
+        } else {
+            var lastIndex: [[UInt8]: Int] = [:]
+            for (index, key) in keys.enumerated() { lastIndex[key.hashKey(in: bytes)] = index }
+            for (index, key) in keys.enumerated() where lastIndex[key.hashKey(in: bytes)] != index {
+                live[index] = false
+                anyReplaced = true
+            }
+        }
+        return anyReplaced ? live : []
     }
 
     /// Writes a map key as a JSON string, whatever its type.

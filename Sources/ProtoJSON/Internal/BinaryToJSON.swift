@@ -60,20 +60,19 @@ struct BinaryToJSON {
         while !reader.isAtEnd {
             let (number, wireType) = try reader.readTag()
             let payload = try reader.skipValue(number: number, wireType: wireType, depth: depth, maxDepth: options.maxDepth)
-            let field: FieldDescriptor
+            let accepted: UInt8
             let key: UInt32
             if let index = message.fieldIndex(number: number) {
-                field = message.fields[index]
+                accepted = message.acceptedWireTypes[index]
                 key = UInt32(index)
             } else if message.isExtensible, let ext = pool.extensionField(extendeeIndex: messageIndex, number: number) {
-                field = ext
+                accepted = 1 << ext.kind.wireType.rawValue
+                    | (ext.isRepeated && ext.kind.isPackable ? 1 << WireType.lengthDelimited.rawValue : 0)
                 key = fieldCount + number
             } else {
                 continue
             }
-            let kind = field.kind
-            guard wireType == kind.wireType || (wireType == .lengthDelimited && field.isRepeated && kind.isPackable)
-            else { continue }
+            guard accepted & (1 << wireType.rawValue) != 0 else { continue }
             occurrences.append(Occurrence(key: key, wireType: wireType, start: payload.lowerBound, end: payload.upperBound))
         }
         return base

@@ -58,11 +58,19 @@ extension Array where Element == UInt8 {
     mutating func appendJSONString(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) {
         append(UInt8(ascii: "\""))
         var runStart = range.lowerBound
-        for index in range {
+        var index = range.lowerBound
+        while index < range.upperBound {
+            if range.upperBound - index >= 8,
+                !SWAR.hasSpecialByte(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+            {
+                index += 8
+                continue
+            }
             let byte = bytes[index]
+            index += 1
             guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
-            runStart = index + 1
+            append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<(index - 1)]))
+            runStart = index
             switch byte {
             case UInt8(ascii: "\""): appendASCII("\\\"")
             case UInt8(ascii: "\\"): appendASCII("\\\\")
@@ -83,10 +91,16 @@ extension Array where Element == UInt8 {
 
     /// A JSON string of a Swift string.
     mutating func appendJSONString(_ text: String) {
-        var text = text
-        text.withUTF8 { utf8 in
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { utf8 in
             let raw = UnsafeRawBufferPointer(utf8)
             appendJSONString(raw, 0..<raw.count)
+        }
+        if done == nil {
+            var copy = text
+            copy.withUTF8 { utf8 in
+                let raw = UnsafeRawBufferPointer(utf8)
+                appendJSONString(raw, 0..<raw.count)
+            }
         }
     }
 

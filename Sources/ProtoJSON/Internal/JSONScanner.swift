@@ -86,6 +86,11 @@ struct JSONScanner {
         var hasEscapes = false
         var hasNonASCII = false
         while true {
+            while bytes.count - position >= 8,
+                !SWAR.hasSpecialByte(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)))
+            {
+                position += 8
+            }
             guard position < bytes.count else { throw CodecError("unterminated string") }
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") { break }
