@@ -15,6 +15,8 @@ public enum Wire {
         /// The payload's range in the input: the bytes of a length-delimited value or the
         /// contents of a group; the raw bytes of other values.
         public var payload: Range<Int>
+        /// The whole field in the input, tag included.
+        public var range: Range<Int>
     }
 
     /// The field occurrences of a binary message, in input order.
@@ -23,6 +25,7 @@ public enum Wire {
             var reader = WireReader(bytes, from: 0, to: bytes.count)
             var fields: [Field] = []
             while !reader.isAtEnd {
+                let start = reader.position
                 let (number, wireType) = try reader.readTag()
                 let payload = try reader.skipValue(number: number, wireType: wireType, depth: 0, maxDepth: maxDepth)
                 var bits: UInt64 = 0
@@ -34,7 +37,7 @@ public enum Wire {
                     default: bits = try value.readFixed64()
                     }
                 }
-                fields.append(Field(number: number, wireType: wireType, bits: bits, payload: payload))
+                fields.append(Field(number: number, wireType: wireType, bits: bits, payload: payload, range: start..<reader.position))
             }
             return fields
         }

@@ -28,10 +28,14 @@ public final class DescriptorPool: Sendable {
     private let extensionsByExtendee: [Int: [UInt32: FieldDescriptor]]
     private let methodsByName: [String: MethodDescriptor]
 
-    /// Loads serialized `FileDescriptorSet`s; each `source` names its set in errors.
-    public init(descriptorSets: [(source: String, bytes: [UInt8])]) throws(SchemaError) {
+    /// Loads serialized `FileDescriptorSet`s; each `source` names its set in errors. The files
+    /// of `fallbackSets` fill in only what the other sets do not define (built-in types).
+    public init(
+        descriptorSets: [(source: String, bytes: [UInt8])], fallbackSets: [(source: String, bytes: [UInt8])] = []
+    ) throws(SchemaError) {
         var builder = PoolBuilder()
         for set in descriptorSets { try builder.add(setBytes: set.bytes, source: set.source) }
+        for set in fallbackSets { try builder.add(setBytes: set.bytes, source: set.source, fallback: true) }
         let tables = try builder.build()
         fileNames = tables.fileNames
         messages = tables.messages
@@ -49,7 +53,7 @@ public final class DescriptorPool: Sendable {
     }
 
     /// Loads the `FileDescriptorSet` files at these paths.
-    public convenience init(paths: [String]) throws(SchemaError) {
+    public convenience init(paths: [String], fallbackSets: [(source: String, bytes: [UInt8])] = []) throws(SchemaError) {
         var sets: [(source: String, bytes: [UInt8])] = []
         for path in paths {
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -57,7 +61,7 @@ public final class DescriptorPool: Sendable {
             }
             sets.append((path, [UInt8](data)))
         }
-        try self.init(descriptorSets: sets)
+        try self.init(descriptorSets: sets, fallbackSets: fallbackSets)
     }
 
     /// The index of the message with this fully qualified name.

@@ -23,18 +23,21 @@ extension BinaryToJSON {
         }
     }
 
-    /// Writes the entries of a map field as an object, the last entry of each key winning.
+    /// Writes the entries of a map field as an object, the last entry of each key winning;
+    /// returns the number of entries written.
+    @discardableResult
     mutating func writeMap(
         _ field: FieldDescriptor, _ bytes: UnsafeRawBufferPointer, _ group: Range<Int>, depth: Int
-    ) throws(CodecError) {
+    ) throws(CodecError) -> Int {
         let entryIndex = field.messageIndex
         let entry = pool.messages[entryIndex]
         guard entry.fields.count == 2 else { throw CodecError("malformed map entry type \(entry.fullName)") }
         let keyField = entry.fields[0]
         let valueField = entry.fields[1]
-        let live = try liveEntries(group, bytes, entryIndex, keyField: keyField, depth: depth)
+        let live = try liveEntries(group, bytes, entryIndex, keyField: keyField, valueField: valueField, depth: depth)
         openContainer(UInt8(ascii: "{"))
         var first = true
+        var count = 0
         for position in group where live.isEmpty || live[position - group.lowerBound] {
             let occurrence = occurrences[position]
             let base = try scan(bytes, occurrence.start..<occurrence.end, entryIndex, depth: depth + 1)
@@ -43,6 +46,7 @@ extension BinaryToJSON {
             let valueGroup = fieldGroup(1, from: base)
             if let last = valueGroup.last, isUnknownClosedEnum(valueField, bytes, occurrences[last]) { continue }
             beginEntry(first: &first)
+            count += 1
             let keyStart = out.count
             try writeMapKey(keyField, bytes, keyGroup.last.map { occurrences[$0] })
             let keyEnd = out.count
@@ -59,6 +63,7 @@ extension BinaryToJSON {
             }
         }
         closeContainer(UInt8(ascii: "}"), empty: first)
+        return count
     }
 
     /// The occurrences of field `index` among those pushed since `base` (all of one entry),
@@ -72,19 +77,26 @@ extension BinaryToJSON {
     }
 
     /// For maps with several entries, which entries are not replaced by a later one with the
-    /// same key; empty when all are live.
+    /// same key; empty when all are live. An entry whose value is an unknown value of a closed
+    /// enum is an unknown field: it is not live and replaces nothing.
     private mutating func liveEntries(
-        _ group: Range<Int>, _ bytes: UnsafeRawBufferPointer, _ entryIndex: Int, keyField: FieldDescriptor, depth: Int
+        _ group: Range<Int>, _ bytes: UnsafeRawBufferPointer, _ entryIndex: Int, keyField: FieldDescriptor,
+        valueField: FieldDescriptor, depth: Int
     ) throws(CodecError) -> [Bool] {
         guard group.count > 1 else { return [] }
-        var keys: [MapKey] = []
+        var keys: [MapKey?] = []
         keys.reserveCapacity(group.count)
         for position in group {
             let occurrence = occurrences[position]
             let base = try scan(bytes, occurrence.start..<occurrence.end, entryIndex, depth: depth + 1)
             let last = occurrences[base...].last { $0.key == 0 }
+            let unknownValue =
+                valueField.kind == .enumeration
+                && (occurrences[base...].last { $0.key == 1 }.map { isUnknownClosedEnum(valueField, bytes, $0) } ?? false)
             occurrences.removeSubrange(base...)
-            if let last, last.wireType == .lengthDelimited {
+            if unknownValue {
+                keys.append(nil)
+            } else if let last, last.wireType == .lengthDelimited {
                 keys.append(.text(last.start..<last.end))
             } else if let last {
                 let bits = try readBits(bytes, last.start..<last.end, last.wireType)
@@ -94,11 +106,12 @@ extension BinaryToJSON {
                 keys.append(keyField.kind == .string ? .text(0..<0) : .bits(0))
             }
         }
-        var live = [Bool](repeating: true, count: keys.count)
-        var anyReplaced = false
+        var live = keys.map { $0 != nil }
+        var anyReplaced = live.contains(false)
         if keys.count <= 16 {
             for i in keys.indices {
-                for j in (i + 1)..<keys.count where keys[i].equals(keys[j], in: bytes) {
+                guard let key = keys[i] else { continue }
+                for j in (i + 1)..<keys.count where keys[j].map({ key.equals($0, in: bytes) }) ?? false {
                     live[i] = false
                     anyReplaced = true
                     break
@@ -106,8 +119,9 @@ extension BinaryToJSON {
             }
         } else {
             var lastIndex: [[UInt8]: Int] = [:]
-            for (index, key) in keys.enumerated() { lastIndex[key.hashKey(in: bytes)] = index }
-            for (index, key) in keys.enumerated() where lastIndex[key.hashKey(in: bytes)] != index {
+            for (index, key) in keys.enumerated() { if let key { lastIndex[key.hashKey(in: bytes)] = index } }
+            for (index, key) in keys.enumerated() {
+                guard let key, lastIndex[key.hashKey(in: bytes)] != index else { continue }
                 live[index] = false
                 anyReplaced = true
             }

@@ -85,10 +85,12 @@ extension BinaryToJSON {
         }
     }
 
-    /// Writes a repeated field's values, packed and unpacked occurrences alike, as an array.
+    /// Writes a repeated field's values, packed and unpacked occurrences alike, as an array;
+    /// returns the number of values written.
+    @discardableResult
     mutating func writeRepeated(
         _ field: FieldDescriptor, _ bytes: UnsafeRawBufferPointer, _ group: Range<Int>, depth: Int
-    ) throws(CodecError) {
+    ) throws(CodecError) -> Int {
         openContainer(UInt8(ascii: "["))
         var first = true
         var index = 0
@@ -129,6 +131,7 @@ extension BinaryToJSON {
             }
         }
         closeContainer(UInt8(ascii: "]"), empty: first)
+        return index
     }
 
     /// Writes `[]`, `{}` or the default value of a field that is not in the input.

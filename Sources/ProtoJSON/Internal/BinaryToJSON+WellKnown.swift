@@ -66,12 +66,13 @@ extension BinaryToJSON {
         return try readBits(bytes, last.start..<last.end, last.wireType)
     }
 
-    /// `google.protobuf.Value`: the member of `kind` set last.
+    /// `google.protobuf.Value`: the member of `kind` set last; `null` when none is (as Python's
+    /// and Java's JSON printers write it).
     private mutating func writeValue(
         _ message: MessageDescriptor, _ bytes: UnsafeRawBufferPointer, from base: Int, depth: Int
     ) throws(CodecError) {
         guard let last = occurrences[base...].max(by: { $0.start < $1.start }) else {
-            throw CodecError("google.protobuf.Value has no kind set")
+            return out.appendASCII("null")
         }
         let field = message.fields[Int(last.key)]
         switch field.number {

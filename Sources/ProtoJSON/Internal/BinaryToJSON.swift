@@ -85,13 +85,22 @@ struct BinaryToJSON {
         let base = try scan(bytes, range, messageIndex, depth: depth)
         defer { occurrences.removeSubrange(base...) }
         let message = pool.messages[messageIndex]
-        // The last member of a oneof in the input is the one that is set.
+        // The last member of a oneof in the input is the one that is set; setting another member
+        // clears it, so only its occurrences since then count. An unknown value of a closed enum
+        // is an unknown field and sets nothing.
         var oneofWinners: [Int] = []
+        var oneofRunStarts: [Int] = []
         if !message.oneofs.isEmpty {
             oneofWinners = [Int](repeating: -1, count: message.oneofs.count)
+            oneofRunStarts = [Int](repeating: 0, count: message.oneofs.count)
             for occurrence in occurrences[base...] where occurrence.key < message.fields.count {
-                let oneof = message.fields[Int(occurrence.key)].oneofIndex
-                if oneof >= 0 { oneofWinners[oneof] = Int(occurrence.key) }
+                let field = message.fields[Int(occurrence.key)]
+                let oneof = field.oneofIndex
+                guard oneof >= 0, oneofWinners[oneof] != Int(occurrence.key),
+                    !isUnknownClosedEnum(field, bytes, occurrence)
+                else { continue }
+                oneofWinners[oneof] = Int(occurrence.key)
+                oneofRunStarts[oneof] = occurrence.start
             }
         }
         if !isSorted(from: base) {
@@ -105,8 +114,16 @@ struct BinaryToJSON {
                 if options.emitUnpopulated, !field.hasPresence { try writeUnpopulated(field, first: &first) }
                 continue
             }
-            if field.oneofIndex >= 0, oneofWinners[field.oneofIndex] != index { continue }
-            try writeField(field, bytes, groupStart..<cursor, depth: depth, first: &first)
+            var group = groupStart..<cursor
+            if field.oneofIndex >= 0 {
+                guard oneofWinners[field.oneofIndex] == index else { continue }
+                while group.lowerBound < group.upperBound,
+                    occurrences[group.lowerBound].start < oneofRunStarts[field.oneofIndex]
+                {
+                    group = (group.lowerBound + 1)..<group.upperBound
+                }
+            }
+            try writeField(field, bytes, group, depth: depth, first: &first)
         }
         while cursor < occurrences.count {
             let key = occurrences[cursor].key
@@ -134,17 +151,31 @@ struct BinaryToJSON {
         first: inout Bool
     ) throws(CodecError) {
         do throws(CodecError) {
-            if field.isMap {
+            if field.isMap || field.isRepeated {
+                // Occurrences may hold no values (an empty packed record, or only unknown values
+                // of a closed enum); the field is then empty and written only as unpopulated.
+                let mark = out.count
+                let wasFirst = first
                 writeKey(field, first: &first)
-                try writeMap(field, bytes, group, depth: depth)
-            } else if field.isRepeated {
-                writeKey(field, first: &first)
-                try writeRepeated(field, bytes, group, depth: depth)
+                let count =
+                    field.isMap
+                    ? try writeMap(field, bytes, group, depth: depth)
+                    : try writeRepeated(field, bytes, group, depth: depth)
+                if count == 0, !options.emitUnpopulated {
+                    out.removeSubrange(mark...)
+                    first = wasFirst
+                }
             } else {
-                let last = occurrences[group.upperBound - 1]
+                var group = group
                 if field.kind != .message && field.kind != .group {
-                    if !field.hasPresence, !options.emitUnpopulated, try isDefault(field, bytes, last) { return }
-                    if isUnknownClosedEnum(field, bytes, last) { return }
+                    // An unknown value of a closed enum is an unknown field: the last known value stands.
+                    while let last = group.last, isUnknownClosedEnum(field, bytes, occurrences[last]) {
+                        group = group.lowerBound..<last
+                    }
+                    guard let last = group.last else { return }
+                    if !field.hasPresence, !options.emitUnpopulated, try isDefault(field, bytes, occurrences[last]) {
+                        return
+                    }
                 }
                 writeKey(field, first: &first)
                 try writeSingle(field, bytes, group, depth: depth)

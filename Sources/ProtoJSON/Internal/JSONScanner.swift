@@ -218,11 +218,12 @@ struct JSONScanner {
         return token
     }
 
-    /// Skips one value of any type, checking its syntax, nested at most `depth` more levels.
+    /// Skips one value of any type, checking its syntax; it may hold at most `depth` levels of
+    /// objects and arrays.
     mutating func skipValue(depth: Int) throws(CodecError) {
-        guard depth > 0 else { throw CodecError("JSON nesting exceeds the depth limit") }
         switch peek() {
         case UInt8(ascii: "{"):
+            guard depth > 0 else { throw CodecError("JSON nesting exceeds the depth limit") }
             position += 1
             if consume(UInt8(ascii: "}")) { return }
             repeat {
@@ -232,6 +233,7 @@ struct JSONScanner {
             } while consume(UInt8(ascii: ","))
             try expect(UInt8(ascii: "}"))
         case UInt8(ascii: "["):
+            guard depth > 0 else { throw CodecError("JSON nesting exceeds the depth limit") }
             position += 1
             if consume(UInt8(ascii: "]")) { return }
             repeat { try skipValue(depth: depth - 1) } while consume(UInt8(ascii: ","))

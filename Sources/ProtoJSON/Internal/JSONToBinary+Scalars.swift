@@ -95,15 +95,29 @@ extension JSONToBinary {
     }
 
     private mutating func readEnum(_ enumType: EnumDescriptor) throws(CodecError) -> UInt64? {
-        if scanner.peek() == UInt8(ascii: "\"") {
-            let name = scanner.string(of: try scanner.readString())
-            if let number = enumType.number(named: name) { return UInt64(bitPattern: Int64(number)) }
-            if options.ignoreUnknownFields { return nil }
-            throw CodecError("unknown value \"\(name)\" of enum \(enumType.fullName)")
-        }
         let start = scanner.valueStart()
-        guard let bits = Self.integerBits(try readInteger(), .int32) else {
-            throw CodecError("\(scanner.snippet(at: start)) is out of range for enum \(enumType.fullName)")
+        let bits: UInt64
+        if scanner.peek() == UInt8(ascii: "\"") {
+            let token = try scanner.readString()
+            let name = scanner.string(of: token)
+            if let number = enumType.number(named: name) { return UInt64(bitPattern: Int64(number)) }
+            // As in Python's json_format, a string that names no value may hold a value's number.
+            let number = scanner.withBytes(of: token) { text in
+                JSONNumber.scanWhole(text).flatMap { $0.isInteger ? JSONNumber.integer(text, $0) : nil }
+            }
+            guard let number else {
+                if options.ignoreUnknownFields { return nil }
+                throw CodecError("unknown value \"\(name)\" of enum \(enumType.fullName)")
+            }
+            guard let fitted = Self.integerBits(number, .int32) else {
+                throw CodecError("\(scanner.snippet(at: start)) is out of range for enum \(enumType.fullName)")
+            }
+            bits = fitted
+        } else {
+            guard let fitted = Self.integerBits(try readInteger(), .int32) else {
+                throw CodecError("\(scanner.snippet(at: start)) is out of range for enum \(enumType.fullName)")
+            }
+            bits = fitted
         }
         if enumType.isClosed, !enumType.contains(Int32(truncatingIfNeeded: bits)) {
             if options.ignoreUnknownFields { return nil }

@@ -146,9 +146,15 @@ extension JSONToBinary {
             if scanner.consume(UInt8(ascii: "}")) { return }
             throw CodecError("Any is missing \"@type\"")
         }
-        let typeName = typeURL.split(separator: "/").last.map(String.init) ?? ""
-        guard typeURL.contains("/"), let typeIndex = pool.messageIndex(named: typeName) else {
+        // The type name is what follows the last slash, as when an Any is written.
+        guard let slash = typeURL.lastIndex(of: "/"),
+            let typeIndex = pool.messageIndex(named: String(typeURL[typeURL.index(after: slash)...]))
+        else {
             throw CodecError("type \"\(typeURL)\" of Any is not in the descriptor pool").inField("@type")
+        }
+        // The packed message is one level deeper, as the binary reader counts it.
+        guard depth < options.maxDepth else {
+            throw CodecError("nesting exceeds the depth limit of \(options.maxDepth)")
         }
         out.appendTag(1, .lengthDelimited)
         out.appendVarint(UInt64(typeURL.utf8.count))
@@ -176,7 +182,10 @@ extension JSONToBinary {
             try probe.expect(UInt8(ascii: ":"))
             if isType {
                 guard probe.peek() == UInt8(ascii: "\"") else { throw CodecError("expected string").inField("@type") }
-                return probe.string(of: try probe.readString())
+                // Read the token before taking its text: `string(of:)` reads the unescaped buffer
+                // that `readString` fills, and a receiver is evaluated before the arguments.
+                let token = try probe.readString()
+                return probe.string(of: token)
             }
             try probe.skipValue(depth: options.maxDepth)
         } while probe.consume(UInt8(ascii: ","))
@@ -191,7 +200,8 @@ extension JSONToBinary {
         try scanner.expect(UInt8(ascii: "{"))
         var sawValue = false
         repeat {
-            let key = scanner.string(of: try scanner.readString())
+            let keyToken = try scanner.readString()
+            let key = scanner.string(of: keyToken)
             try scanner.expect(UInt8(ascii: ":"))
             switch key {
             case "@type":

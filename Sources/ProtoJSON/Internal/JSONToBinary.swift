@@ -44,6 +44,7 @@ struct JSONToBinary {
         scanner.position += 1
         if scanner.consume(UInt8(ascii: "}")) { return }
         var seen = FieldSet(capacity: message.fields.count)
+        var seenExtensions: Set<UInt32> = []
         var oneofsSet = FieldSet(capacity: message.oneofs.count)
         repeat {
             let key = try scanner.readString()
@@ -56,6 +57,9 @@ struct JSONToBinary {
                 let name = scanner.string(of: key)
                 try scanner.expect(UInt8(ascii: ":"))
                 if let ext = extensionField(named: name, of: messageIndex) {
+                    guard seenExtensions.insert(ext.number).inserted else {
+                        throw CodecError("field given twice").inField(ext.jsonName)
+                    }
                     field = ext
                 } else if (skippingTypeKey && name == "@type") || options.ignoreUnknownFields {
                     try scanner.skipValue(depth: options.maxDepth - depth)
@@ -150,15 +154,12 @@ struct JSONToBinary {
 
     private mutating func parseBytes(_ field: FieldDescriptor, writeDefault: Bool) throws(CodecError) {
         let token = try readStringValue(field)
-        let start = scanner.position
         try scanner.withBytes(of: token) { (text) throws(CodecError) in
             guard let length = Base64.decodedLength(text) else { throw CodecError("invalid base64 in bytes value") }
             guard writeDefault || length > 0 else { return }
             out.appendTag(field.number, .lengthDelimited)
             out.appendVarint(UInt64(length))
-            guard Base64.decode(text, into: &out) else {
-                throw CodecError("invalid base64 in bytes value at offset \(start)")
-            }
+            guard Base64.decode(text, into: &out) else { throw CodecError("invalid base64 in bytes value") }
         }
     }
 
@@ -218,6 +219,7 @@ struct JSONToBinary {
             let keyText = scanner.string(of: keyToken)
             do throws(CodecError) {
                 try scanner.expect(UInt8(ascii: ":"))
+                let entryStart = out.count
                 out.appendTag(field.number, .lengthDelimited)
                 let start = out.openLengthPrefix()
                 try writeMapKey(keyField, keyToken)
@@ -227,7 +229,14 @@ struct JSONToBinary {
                     else { throw CodecError("null is not a valid map value") }
                     writeNull(valueField)
                 } else {
+                    let valueStart = out.count
                     try parseSingle(valueField, depth: depth, writeDefault: true)
+                    // Nothing written: an unknown enum name skipped by ignoreUnknownFields, which
+                    // drops the whole entry.
+                    if out.count == valueStart {
+                        out.removeSubrange(entryStart...)
+                        continue
+                    }
                 }
                 out.closeLengthPrefix(start)
             } catch {

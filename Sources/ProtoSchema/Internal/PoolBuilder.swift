@@ -18,6 +18,7 @@ struct PoolBuilder {
     }
 
     private var files: [(proto: Google_Protobuf_FileDescriptorProto, source: String)] = []
+    private var fallbackFiles: [(proto: Google_Protobuf_FileDescriptorProto, source: String)] = []
     private var pendingMessages: [PendingMessage] = []
     private var pendingExtensions: [PendingExtension] = []
     private var enumProtos: [(proto: Google_Protobuf_EnumDescriptorProto, fullName: String, closed: Bool)] = []
@@ -26,12 +27,17 @@ struct PoolBuilder {
     private(set) var enumIndexByName: [String: Int] = [:]
 
     /// Adds the files of a serialized `FileDescriptorSet`; `source` names it in errors.
-    mutating func add(setBytes: [UInt8], source: String) throws(SchemaError) {
+    /// Files of a fallback set are used only where no other set defines their file or symbols.
+    mutating func add(setBytes: [UInt8], source: String, fallback: Bool = false) throws(SchemaError) {
         let set: Google_Protobuf_FileDescriptorSet
         do {
             set = try Google_Protobuf_FileDescriptorSet(serializedBytes: setBytes)
         } catch {
             throw SchemaError("\(source): not a binary FileDescriptorSet (\(error))")
+        }
+        if fallback {
+            fallbackFiles.append(contentsOf: set.file.map { ($0, source) })
+            return
         }
         for file in set.file {
             if let existing = files.first(where: { $0.proto.name == file.name }) {
@@ -48,6 +54,14 @@ struct PoolBuilder {
     /// Builds the pool's tables.
     mutating func build() throws(SchemaError) -> DescriptorPool.Tables {
         for (file, _) in files { try declare(file: file) }
+        for fallback in fallbackFiles where !files.contains(where: { $0.proto.name == fallback.proto.name }) {
+            let prefix = fallback.proto.package.isEmpty ? "" : fallback.proto.package + "."
+            let names = fallback.proto.messageType.map(\.name) + fallback.proto.enumType.map(\.name)
+                + fallback.proto.service.map(\.name) + fallback.proto.extension.map(\.name)
+            guard !names.contains(where: { symbolFiles[prefix + $0] != nil }) else { continue }
+            files.append(fallback)
+            try declare(file: fallback.proto)
+        }
         var messages: [MessageDescriptor] = []
         messages.reserveCapacity(pendingMessages.count)
         for pending in pendingMessages { messages.append(try resolve(message: pending)) }

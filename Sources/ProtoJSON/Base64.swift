@@ -1,6 +1,24 @@
-/// Base64 for `bytes` fields: standard alphabet with padding on output; standard or URL-safe,
-/// padded or not, on input.
-enum Base64 {
+/// Base64 for `bytes` fields and binary headers: standard alphabet with padding on output;
+/// standard or URL-safe, padded or not, on input.
+public enum Base64 {
+    /// The padded standard base64 text of `bytes`.
+    public static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        bytes.withUnsafeBytes { encode($0, 0..<$0.count, into: &out) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The bytes of base64 text in either alphabet, padded or not; nil when malformed.
+    public static func decode(_ text: String) -> [UInt8]? {
+        var text = text
+        return text.withUTF8 { utf8 -> [UInt8]? in
+            let raw = UnsafeRawBufferPointer(utf8)
+            guard decodedLength(raw) != nil else { return nil }
+            var out: [UInt8] = []
+            return decode(raw, into: &out) ? out : nil
+        }
+    }
+
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     /// 0...63 for each alphabet byte of either alphabet, 0xFF for anything else.

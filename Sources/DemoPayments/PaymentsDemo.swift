@@ -1,0 +1,23 @@
+import NIOCore
+import ProtoJSON
+import ProtoSchema
+
+/// The pieces of `darwaza demo`: the payments descriptors embedded in the binary, and the
+/// payments backend served over gRPC on loopback.
+public enum PaymentsDemo {
+    /// The embedded `payments.v1` descriptor set.
+    public static let descriptorSet: (source: String, bytes: [UInt8]) = (
+        "built-in payments demo descriptors",
+        Base64.decode(PaymentsDescriptorData.base64.filter { !$0.isNewline }) ?? []
+    )
+
+    /// Starts the payments backend on `host:port` (0 for a free port).
+    public static func startBackend(host: String, port: Int, group: EventLoopGroup) async throws -> (channel: Channel, backend: PaymentsBackend) {
+        let pool = try DescriptorPool(descriptorSets: [descriptorSet])
+        let backend = PaymentsBackend(pool: pool)
+        let channel = try await GRPCServer.bind(host: host, port: port, group: group) {
+            { path, requests, metadata, writer in backend.handle(path: path, requests: requests, metadata: metadata, writer: writer) }
+        }
+        return (channel, backend)
+    }
+}

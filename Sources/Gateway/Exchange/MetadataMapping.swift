@@ -1,0 +1,92 @@
+import NIOHPACK
+import NIOHTTP1
+
+/// Which HTTP headers become gRPC metadata and back. Upstream: `Authorization`,
+/// `Grpc-Metadata-<name>` (prefix stripped), the configured allowlist, and the
+/// `x-forwarded-*` headers; never hop-by-hop or gRPC's reserved headers. Downstream: the
+/// backend's initial metadata as `Grpc-Metadata-<name>`, its trailers as `Grpc-Trailer-<name>`.
+struct MetadataMapping: Sendable {
+    private let forwarded: Set<String>
+
+    private static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer",
+        "transfer-encoding", "upgrade", "host", "content-length", "content-type", "user-agent",
+    ]
+
+    init(forwardHeaders: [String]) {
+        forwarded = Set(forwardHeaders.map { $0.lowercased() }).subtracting(Self.hopByHop)
+    }
+
+    /// Whether a metadata name may be sent to a backend: no pseudo-headers, no reserved
+    /// `grpc-` names, nothing hop-by-hop.
+    private static func isSendable(_ name: String) -> Bool {
+        !name.isEmpty && !name.hasPrefix(":") && !name.hasPrefix("grpc-") && !hopByHop.contains(name)
+    }
+
+    /// The metadata for a backend call made for this request.
+    func requestMetadata(_ headers: HTTPHeaders, clientAddress: String?, scheme: String) -> HPACKHeaders {
+        var metadata = HPACKHeaders()
+        var forwardedFor: String?
+        var host: String?
+        for (name, value) in headers {
+            let lower = name.lowercased()
+            switch lower {
+            case "authorization":
+                metadata.add(name: lower, value: value)
+            case "x-forwarded-for":
+                forwardedFor = forwardedFor.map { $0 + ", " + value } ?? value
+            case "host":
+                host = value
+            case "x-forwarded-host", "x-forwarded-proto":
+                continue  // written by the gateway itself below
+            default:
+                if lower.hasPrefix("grpc-metadata-") {
+                    let stripped = String(lower.dropFirst("grpc-metadata-".count))
+                    if Self.isSendable(stripped) { metadata.add(name: stripped, value: value) }
+                } else if forwarded.contains(lower) {
+                    metadata.add(name: lower, value: value)
+                }
+            }
+        }
+        if let clientAddress {
+            metadata.add(name: "x-forwarded-for", value: forwardedFor.map { $0 + ", " + clientAddress } ?? clientAddress)
+        } else if let forwardedFor {
+            metadata.add(name: "x-forwarded-for", value: forwardedFor)
+        }
+        if let host { metadata.add(name: "x-forwarded-host", value: host) }
+        metadata.add(name: "x-forwarded-proto", value: scheme)
+        return metadata
+    }
+
+    private static let notRelayed: Set<String> = [
+        "content-type", "content-length", "grpc-status", "grpc-message", "grpc-status-details-bin", "grpc-encoding",
+        "grpc-accept-encoding", "te", "trailer", "transfer-encoding", "connection", "date", "server",
+    ]
+
+    /// Adds a backend's initial metadata and trailers to the HTTP response headers.
+    static func addResponseMetadata(initial: HPACKHeaders, trailers: HPACKHeaders, to headers: inout HTTPHeaders) {
+        for (name, value, _) in initial where !name.hasPrefix(":") && !notRelayed.contains(name) {
+            headers.add(name: "Grpc-Metadata-" + name, value: value)
+        }
+        for (name, value, _) in trailers where !name.hasPrefix(":") && !notRelayed.contains(name) {
+            headers.add(name: "Grpc-Trailer-" + name, value: value)
+        }
+    }
+
+    /// The deadline a client asked for with `Grpc-Timeout` (`<digits><H|M|S|m|u|n>`); nil
+    /// when absent or malformed.
+    static func clientTimeoutNanoseconds(_ value: String?) -> Int64? {
+        guard let value, let unit = value.last, value.count >= 2, value.count <= 9,
+            let amount = Int64(value.dropLast()), amount >= 0
+        else { return nil }
+        switch unit {
+        case "H": return amount * 3_600_000_000_000
+        case "M": return amount * 60_000_000_000
+        case "S": return amount * 1_000_000_000
+        case "m": return amount * 1_000_000
+        case "u": return amount * 1_000
+        case "n": return amount
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import NIOCore
+import NIOPosix
+import Upstream
+
+/// A running gateway: the API and admin listeners over one snapshot of descriptors and rules.
+public final class Gateway: Sendable {
+    /// The shared state of every request.
+    public let context: GatewayContext
+    /// The bound API address.
+    public let apiAddress: SocketAddress
+    /// The bound admin address.
+    public let adminAddress: SocketAddress
+    private let apiChannel: Channel
+    private let adminChannel: Channel
+    private let drainSeconds: Double
+
+    private init(context: GatewayContext, apiChannel: Channel, adminChannel: Channel, drainSeconds: Double) throws {
+        self.context = context
+        self.apiChannel = apiChannel
+        self.adminChannel = adminChannel
+        self.drainSeconds = drainSeconds
+        guard let api = apiChannel.localAddress, let admin = adminChannel.localAddress else {
+            throw GatewayError("the listeners have no local address")
+        }
+        apiAddress = api
+        adminAddress = admin
+    }
+
+    /// Loads everything the configuration names (and `embeddedSets`, descriptor sets held in
+    /// memory), binds both listeners and starts serving.
+    public static func start(
+        configuration: GatewayConfiguration, embeddedSets: [(source: String, bytes: [UInt8])] = [], group: EventLoopGroup
+    ) async throws -> Gateway {
+        let snapshot = try GatewaySnapshot(configuration: configuration, embeddedSets: embeddedSets)
+        var upstreams = UpstreamClient.Configuration()
+        for (service, urls) in configuration.upstreams {
+            upstreams.endpoints[service] = try urls.map { url in
+                guard let endpoint = UpstreamEndpoint(url: url) else {
+                    throw GatewayError("upstream \(service): \(url) is not http://host:port or https://host:port")
+                }
+                return endpoint
+            }
+        }
+        upstreams.timeouts = configuration.timeouts.mapValues { .nanoseconds(Int64($0 * 1e9)) }
+        upstreams.maxMessageSize = configuration.limits.maxResponseMessageBytes
+        upstreams.caFile = configuration.upstreamCA
+        let upstream = try UpstreamClient(configuration: upstreams, group: group)
+        let context = GatewayContext(snapshot: snapshot, upstream: upstream, configuration: configuration)
+        guard let apiAddress = ListenAddress(configuration.listen) else {
+            throw GatewayError("listen address \(configuration.listen) is not HOST:PORT")
+        }
+        guard let adminAddress = ListenAddress(configuration.admin) else {
+            throw GatewayError("admin address \(configuration.admin) is not HOST:PORT")
+        }
+        let api = try await APIServer.bind(apiAddress, gateway: context, group: group)
+        let admin: Channel
+        do {
+            admin = try await AdminServer.bind(adminAddress, gateway: context, group: group)
+        } catch {
+            try? await api.close()
+            throw error
+        }
+        return try Gateway(context: context, apiChannel: api, adminChannel: admin, drainSeconds: configuration.limits.drainSeconds)
+    }
+
+    /// Stops accepting, lets calls in flight finish for at most the drain time, then closes.
+    public func shutdown() async {
+        context.startDraining()
+        try? await apiChannel.close()
+        context.webSockets.closeAll()
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(drainSeconds * 1e9))
+        while context.metrics.inFlight > 0 || context.webSockets.count > 0, NIODeadline.now() < deadline {
+            try? await Task.sleep(nanoseconds: 50_000_000)
+        }
+        context.upstream.close()
+        try? await adminChannel.close()
+    }
+
+    /// Waits until the API listener is closed.
+    public func waitUntilClosed() async {
+        try? await apiChannel.closeFuture.get()
+    }
+}
+
+/// Binds the admin listener (HTTP/1.1).
+enum AdminServer {
+    static func bind(_ address: ListenAddress, gateway: GatewayContext, group: EventLoopGroup) async throws -> Channel {
+        try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(AdminHandler(gateway: gateway))
+                }
+            }
+            .bind(host: address.host, port: address.port)
+            .get()
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Yams
+
+extension GatewayConfiguration {
+    /// Reads a YAML configuration file; unknown keys and wrong types are errors naming the
+    /// file and the key.
+    public static func load(file path: String) throws(GatewayError) -> GatewayConfiguration {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw GatewayError("\(path): cannot read the file")
+        }
+        let tree: Any?
+        do {
+            tree = try Yams.load(yaml: text)
+        } catch {
+            throw GatewayError("\(path): not valid YAML: \(error)")
+        }
+        if let tree {
+            guard let top = tree as? [String: Any] else { throw GatewayError("\(path): the top level must be a mapping") }
+            try checkKeys(top, allowed: CodingKeys.self, path: path, prefix: "")
+            if let json = top["json"] as? [String: Any] {
+                try checkKeys(json, allowed: JSONOptions.CodingKeys.self, path: path, prefix: "json.")
+            }
+            if let methods = top["method_json"] as? [String: Any] {
+                for (method, options) in methods {
+                    guard let options = options as? [String: Any] else { continue }
+                    try checkKeys(options, allowed: JSONOptions.CodingKeys.self, path: path, prefix: "method_json.\(method).")
+                }
+            }
+            if let limits = top["limits"] as? [String: Any] {
+                try checkKeys(limits, allowed: Limits.CodingKeys.self, path: path, prefix: "limits.")
+            }
+            if let websocket = top["websocket"] as? [String: Any] {
+                try checkKeys(websocket, allowed: WebSocketOptions.CodingKeys.self, path: path, prefix: "websocket.")
+            }
+        }
+        do {
+            var configuration = try YAMLDecoder().decode(GatewayConfiguration.self, from: text)
+            let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+            configuration.descriptorSets = configuration.descriptorSets.map { resolve($0, against: base) }
+            configuration.httpRules = configuration.httpRules.map { resolve($0, against: base) }
+            configuration.upstreamCA = configuration.upstreamCA.map { resolve($0, against: base) }
+            return configuration
+        } catch let error as DecodingError {
+            throw GatewayError("\(path): \(describe(error))")
+        } catch {
+            throw GatewayError("\(path): \(error)")
+        }
+    }
+
+    /// Relative paths in a config file are relative to the file.
+    private static func resolve(_ path: String, against base: URL) -> String {
+        path.hasPrefix("/") ? path : base.appendingPathComponent(path).path
+    }
+
+    private static func checkKeys<Keys: CodingKey & RawRepresentable>(
+        _ mapping: [String: Any], allowed: Keys.Type, path: String, prefix: String
+    ) throws(GatewayError) where Keys.RawValue == String {
+        for key in mapping.keys.sorted() where Keys(rawValue: key) == nil {
+            throw GatewayError("\(path): unknown key \(prefix)\(key)")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func keyPath(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(let type, let context): return "key \(keyPath(context)): expected \(type)"
+        case .valueNotFound(let type, let context): return "key \(keyPath(context)): missing \(type)"
+        case .keyNotFound(let key, let context): return "key \(keyPath(context)).\(key.stringValue) is missing"
+        case .dataCorrupted(let context): return "key \(keyPath(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    /// Checks values that decoding cannot: addresses, upstream URLs, positive limits.
+    public func validate() throws(GatewayError) {
+        guard ListenAddress(listen) != nil else { throw GatewayError("listen: \(listen) is not HOST:PORT") }
+        guard ListenAddress(admin) != nil else { throw GatewayError("admin: \(admin) is not HOST:PORT") }
+        guard !descriptorSets.isEmpty else { throw GatewayError("no descriptor set: give --descriptor-set FILE or descriptor_sets") }
+        let positive: [(String, Double)] = [
+            ("limits.max_body_bytes", Double(limits.maxBodyBytes)), ("limits.max_path_bytes", Double(limits.maxPathBytes)),
+            ("limits.max_response_message_bytes", Double(limits.maxResponseMessageBytes)),
+            ("limits.max_json_depth", Double(limits.maxJSONDepth)), ("limits.idle_timeout_seconds", limits.idleTimeoutSeconds),
+            ("limits.request_read_timeout_seconds", limits.requestReadTimeoutSeconds),
+            ("websocket.ping_interval_seconds", websocket.pingIntervalSeconds),
+            ("websocket.idle_timeout_seconds", websocket.idleTimeoutSeconds),
+            ("websocket.max_message_bytes", Double(websocket.maxMessageBytes)),
+            ("websocket.buffer_messages", Double(websocket.bufferMessages)),
+            ("websocket.buffer_bytes", Double(websocket.bufferBytes)),
+            ("websocket.slow_client_seconds", websocket.slowClientSeconds),
+        ]
+        for (key, value) in positive where !(value > 0) { throw GatewayError("\(key) must be positive") }
+        for (service, seconds) in timeouts where !(seconds > 0) { throw GatewayError("timeouts.\(service) must be positive") }
+    }
+}

@@ -1,0 +1,88 @@
+import NIOCore
+import NIOHTTP1
+import NIOHTTP2
+import NIOPosix
+import NIOWebSocket
+
+/// Binds the API listener: HTTP/1.1 and h2c on one port, each connection with an idle timeout.
+enum APIServer {
+    static func bind(_ address: ListenAddress, gateway: GatewayContext, group: EventLoopGroup) async throws -> Channel {
+        let idle = TimeAmount.nanoseconds(Int64(gateway.limits.idleTimeoutSeconds * 1e9))
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard !gateway.isDraining else { throw ChannelError.ioOnClosedChannel }
+                    let activity = ConnectionActivity()
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(IdleStateHandler(allTimeout: idle))
+                    try sync.addHandler(IdleCloser(activity: activity))
+                    try sync.addHandler(ProtocolSniffer { channel, isHTTP2 in
+                        try configure(channel, isHTTP2: isHTTP2, gateway: gateway, activity: activity)
+                    })
+                }
+            }
+            .bind(host: address.host, port: address.port)
+            .get()
+    }
+
+    /// Upgrades requests on streaming routes to WebSockets; a refused upgrade goes on to the
+    /// request handler, which answers why (403 for a foreign origin, 404, 400).
+    private static func webSocketUpgrader(_ gateway: GatewayContext) -> NIOWebSocketServerUpgrader {
+        let options = gateway.webSocketOptions
+        return NIOWebSocketServerUpgrader(
+            maxFrameSize: options.maxMessageBytes, automaticErrorHandling: true,
+            shouldUpgrade: { channel, head in
+                let decision = WebSocketHandshake.decide(head, routes: gateway.snapshot.routes, options: options)
+                return channel.eventLoop.makeSucceededFuture(try? decision.get().responseHeaders)
+            },
+            upgradePipelineHandler: { channel, head in
+                channel.eventLoop.makeCompletedFuture {
+                    let accepted = try WebSocketHandshake.decide(head, routes: gateway.snapshot.routes, options: options).get()
+                    try channel.pipeline.syncOperations.addHandler(WebSocketBridge(gateway: gateway, accepted: accepted, head: head))
+                }.flatMap {
+                    channel.setOption(
+                        .writeBufferWaterMark,
+                        value: .init(low: max(1, options.bufferBytes / 2), high: max(2, options.bufferBytes)))
+                }
+            })
+    }
+
+    private static func configure(_ channel: Channel, isHTTP2: Bool, gateway: GatewayContext, activity: ConnectionActivity) throws {
+        let sync = channel.pipeline.syncOperations
+        guard isHTTP2 else {
+            let requestHandler = RequestHandler(gateway: gateway, scheme: "http", activity: activity)
+            let boundHandler = NIOLoopBound(requestHandler, eventLoop: channel.eventLoop)
+            try sync.configureHTTPServerPipeline(
+                withPipeliningAssistance: true,
+                withServerUpgrade: (
+                    upgraders: [webSocketUpgrader(gateway)],
+                    completionHandler: { context in
+                        context.pipeline.syncOperations.removeHandler(boundHandler.value, promise: nil)
+                    }
+                ),
+                withErrorHandling: true)
+            try sync.addHandler(requestHandler)
+            return
+        }
+        let loop = channel.eventLoop
+        let boundActivity = NIOLoopBound(activity, eventLoop: loop)
+        var connection = NIOHTTP2Handler.ConnectionConfiguration()
+        connection.initialSettings = [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: 256),
+            HTTP2Setting(parameter: .maxHeaderListSize, value: 1 << 16),
+        ]
+        _ = try sync.configureHTTP2Pipeline(
+            mode: .server, connectionConfiguration: connection, streamConfiguration: .init()
+        ) { stream in
+            stream.eventLoop.makeCompletedFuture {
+                let streamSync = stream.pipeline.syncOperations
+                try streamSync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                try streamSync.addHandler(RequestHandler(gateway: gateway, scheme: "http", activity: boundActivity.value))
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import NIOHPACK
+import ProtoJSON
+import Transcoding
+
+/// Reading a gRPC status from trailers, and mapping HTTP-level failures to gRPC codes.
+enum GRPCStatusHeaders {
+    /// The status carried by `grpc-status`, `grpc-message` and `grpc-status-details-bin`.
+    static func status(from trailers: HPACKHeaders) -> RPCStatus {
+        guard let codeText = trailers.first(name: "grpc-status"), let code = Int(codeText) else {
+            return RPCStatus(.unknown, "the backend ended the call without a grpc-status")
+        }
+        let message = trailers.first(name: "grpc-message").flatMap { percentDecode($0) } ?? ""
+        let details = trailers.first(name: "grpc-status-details-bin").flatMap { Base64.decode($0) }
+        return RPCStatus(RPCStatus.Code(rawValue: code), message, detailsBinary: details)
+    }
+
+    /// The gRPC code for a response whose HTTP status is not 200, as the gRPC spec maps it.
+    static func status(forHTTPStatus status: Int) -> RPCStatus {
+        let code: RPCStatus.Code
+        switch status {
+        case 400: code = .internal
+        case 401: code = .unauthenticated
+        case 403: code = .permissionDenied
+        case 404: code = .unimplemented
+        case 429, 502, 503, 504: code = .unavailable
+        default: code = .unknown
+        }
+        return RPCStatus(code, "the backend answered HTTP \(status)")
+    }
+
+    /// `grpc-message` is percent-encoded UTF-8.
+    private static func percentDecode(_ text: String) -> String? {
+        guard text.contains("%") else { return text }
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
+                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

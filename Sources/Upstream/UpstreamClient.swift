@@ -1,0 +1,107 @@
+import NIOCore
+import NIOSSL
+import Transcoding
+
+/// The endpoints of one service on one event loop, taken round-robin, skipping endpoints that
+/// are backing off after a failed connect.
+final class UpstreamCluster {
+    private let connections: [UpstreamConnection]
+    private var nextIndex = 0
+
+    init(_ connections: [UpstreamConnection]) { self.connections = connections }
+
+    var count: Int { connections.count }
+
+    /// The next connection in rotation, or nil when every endpoint is backing off.
+    func next() -> UpstreamConnection? {
+        for _ in 0..<connections.count {
+            let connection = connections[nextIndex % connections.count]
+            nextIndex &+= 1
+            if connection.isInRotation { return connection }
+        }
+        return nil
+    }
+
+    func close() { connections.forEach { $0.close() } }
+}
+
+/// Sends gRPC calls to the backends of each service over HTTP/2. Each event loop has its own
+/// connections, so a call never leaves the loop of the request that started it.
+public final class UpstreamClient: Sendable {
+    /// Where each service's backends are and how to reach them.
+    public struct Configuration: Sendable {
+        /// Endpoints by fully qualified service name; `*` serves services without their own.
+        public var endpoints: [String: [UpstreamEndpoint]] = [:]
+        /// The longest a call may take, by service (`*` for the default); 15 s if unset.
+        public var timeouts: [String: TimeAmount] = [:]
+        /// How long a connect may take.
+        public var connectTimeout: TimeAmount = .seconds(5)
+        /// The largest response message accepted.
+        public var maxMessageSize = 4 << 20
+        /// A PEM file of extra CA certificates for TLS backends.
+        public var caFile: String?
+
+        public init() {}
+    }
+
+    private let configuration: Configuration
+    private let clusters: [ObjectIdentifier: NIOLoopBoundBox<[String: UpstreamCluster]>]
+
+    /// Prepares connections (made lazily) on every loop of `group`.
+    public init(configuration: Configuration, group: EventLoopGroup) throws {
+        self.configuration = configuration
+        var tls: NIOSSLContext?
+        if configuration.endpoints.values.contains(where: { $0.contains(where: \.useTLS) }) {
+            var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
+            tlsConfiguration.applicationProtocols = ["h2"]
+            if let caFile = configuration.caFile {
+                tlsConfiguration.additionalTrustRoots = [.file(caFile)]
+            }
+            tls = try NIOSSLContext(configuration: tlsConfiguration)
+        }
+        var clusters: [ObjectIdentifier: NIOLoopBoundBox<[String: UpstreamCluster]>] = [:]
+        for loop in group.makeIterator() {
+            clusters[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(
+                Self.makeClusters(configuration, loop: loop, tls: tls), as: [String: UpstreamCluster].self, eventLoop: loop)
+        }
+        self.clusters = clusters
+    }
+
+    /// The connections of one event loop, by service.
+    private static func makeClusters(_ configuration: Configuration, loop: EventLoop, tls: NIOSSLContext?) -> sending [String: UpstreamCluster] {
+        configuration.endpoints.mapValues { endpoints in
+            UpstreamCluster(endpoints.map {
+                UpstreamConnection(endpoint: $0, eventLoop: loop, tls: $0.useTLS ? tls : nil, connectTimeout: configuration.connectTimeout)
+            })
+        }
+    }
+
+    /// Whether a service has backends (its own or the `*` ones).
+    public func hasEndpoints(for service: String) -> Bool {
+        configuration.endpoints[service] != nil || configuration.endpoints["*"] != nil
+    }
+
+    /// The deadline of calls to a service.
+    public func timeout(for service: String) -> TimeAmount {
+        configuration.timeouts[service] ?? configuration.timeouts["*"] ?? .seconds(15)
+    }
+
+    /// Starts a call; must be called on `eventLoop`, where the observer hears of it.
+    public func startCall(_ request: CallRequest, on eventLoop: EventLoop, observer: UpstreamCallObserver) -> UpstreamCall? {
+        guard let byService = clusters[ObjectIdentifier(eventLoop)]?.value,
+            let cluster = byService[request.service] ?? byService["*"]
+        else { return nil }
+        let call = UpstreamCall(
+            request: request, cluster: cluster, eventLoop: eventLoop, maxMessageSize: configuration.maxMessageSize,
+            observer: observer)
+        call.start()
+        return call
+    }
+
+    /// Closes every connection.
+    public func close() {
+        for bound in clusters.values {
+            bound.eventLoop.execute { bound.value.values.forEach { $0.close() } }
+        }
+    }
+}
