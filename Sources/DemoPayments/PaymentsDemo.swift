@@ -1,3 +1,4 @@
+import HTTPRules
 import NIOCore
 import ProtoJSON
 import ProtoSchema
@@ -13,7 +14,7 @@ public enum PaymentsDemo {
 
     /// Starts the payments backend on `host:port` (0 for a free port).
     public static func startBackend(host: String, port: Int, group: EventLoopGroup) async throws -> (channel: Channel, backend: PaymentsBackend) {
-        let pool = try DescriptorPool(descriptorSets: [descriptorSet])
+        let pool = try DescriptorPool(descriptorSets: [descriptorSet], fallbackSets: [BuiltinDescriptors.set])
         let backend = PaymentsBackend(pool: pool)
         let channel = try await GRPCServer.bind(host: host, port: port, group: group) {
             { path, requests, metadata, writer in backend.handle(path: path, requests: requests, metadata: metadata, writer: writer) }

@@ -27,9 +27,10 @@ public final class Gateway: Sendable {
     }
 
     /// Loads everything the configuration names (and `embeddedSets`, descriptor sets held in
-    /// memory), binds both listeners and starts serving.
+    /// memory), binds both listeners and starts serving; `pages` are served by path with GET.
     public static func start(
-        configuration: GatewayConfiguration, embeddedSets: [(source: String, bytes: [UInt8])] = [], group: EventLoopGroup
+        configuration: GatewayConfiguration, embeddedSets: [(source: String, bytes: [UInt8])] = [],
+        pages: [String: StaticPage] = [:], group: EventLoopGroup
     ) async throws -> Gateway {
         let snapshot = try GatewaySnapshot(configuration: configuration, embeddedSets: embeddedSets)
         var upstreams = UpstreamClient.Configuration()
@@ -45,7 +46,7 @@ public final class Gateway: Sendable {
         upstreams.maxMessageSize = configuration.limits.maxResponseMessageBytes
         upstreams.caFile = configuration.upstreamCA
         let upstream = try UpstreamClient(configuration: upstreams, group: group)
-        let context = GatewayContext(snapshot: snapshot, upstream: upstream, configuration: configuration)
+        let context = GatewayContext(snapshot: snapshot, upstream: upstream, configuration: configuration, pages: pages)
         guard let apiAddress = ListenAddress(configuration.listen) else {
             throw GatewayError("listen address \(configuration.listen) is not HOST:PORT")
         }

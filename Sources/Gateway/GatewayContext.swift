@@ -11,9 +11,12 @@ public final class GatewayContext: Sendable {
     let webSocketOptions: GatewayConfiguration.WebSocketOptions
     let webSockets = WebSocketRegistry()
     public let metrics = GatewayMetrics()
+    /// Fixed pages served by path outside the API's routes (the demo's browser page).
+    let pages: [String: StaticPage]
     private let draining = Atomic<Bool>(false)
 
-    init(snapshot: GatewaySnapshot, upstream: UpstreamClient, configuration: GatewayConfiguration) {
+    init(snapshot: GatewaySnapshot, upstream: UpstreamClient, configuration: GatewayConfiguration, pages: [String: StaticPage]) {
+        self.pages = pages
         current = Mutex(snapshot)
         self.upstream = upstream
         metadata = MetadataMapping(forwardHeaders: configuration.forwardHeaders)
@@ -31,4 +34,15 @@ public final class GatewayContext: Sendable {
     public var isDraining: Bool { draining.load(ordering: .relaxed) }
 
     func startDraining() { draining.store(true, ordering: .relaxed) }
+}
+
+/// A fixed page: its content type and bytes.
+public struct StaticPage: Sendable {
+    public var contentType: String
+    public var body: [UInt8]
+
+    public init(contentType: String, body: [UInt8]) {
+        self.contentType = contentType
+        self.body = body
+    }
 }

@@ -32,6 +32,10 @@ public final class FieldDescriptor: Sendable {
     public let extendeeIndex: Int
     /// The proto2 `[default = ...]` text, if any.
     public let defaultValueText: String?
+    /// `"jsonName":` as UTF-8, ready for a JSON writer.
+    public let jsonKey: [UInt8]
+    /// `"name":` as UTF-8 (the JSON name for extensions), ready for a JSON writer.
+    public let protoKey: [UInt8]
 
     init(
         name: String, jsonName: String, fullName: String, number: UInt32, kind: FieldKind,
@@ -55,8 +59,31 @@ public final class FieldDescriptor: Sendable {
         self.isMap = isMap
         self.extendeeIndex = extendeeIndex
         self.defaultValueText = defaultValueText
+        self.jsonKey = Self.key(jsonName)
+        self.protoKey = Self.key(extendeeIndex >= 0 ? jsonName : name)
+    }
+
+    /// A JSON object key: the quoted, escaped name and a colon.
+    private static func key(_ name: String) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                out += [UInt8(ascii: "\\"), byte]
+            case ..<0x20:
+                out += Array("\\u00".utf8) + Array(String(byte, radix: 16).leftPadded(to: 2).utf8)
+            default:
+                out.append(byte)
+            }
+        }
+        return out + [UInt8(ascii: "\""), UInt8(ascii: ":")]
     }
 
     /// Whether this field is an extension.
     public var isExtension: Bool { extendeeIndex >= 0 }
+}
+
+extension String {
+    /// The text with zeros in front, to `width` characters.
+    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -43,8 +43,9 @@ public struct ResponseRenderer: Sendable {
             var fieldOptions = options.output
             fieldOptions.indent = 0
             let json = try codec.json(fromBinary: only, messageIndex: messageIndex, options: fieldOptions)
-            let key = ErrorBody.jsonString(fieldOptions.useProtoNames ? leaf.name : leaf.jsonName)
-            let value = json.count > key.count + 3 ? Array(json[(key.count + 2)..<(json.count - 1)]) : Self.emptyValue(leaf)
+            // `{"key":VALUE}` -> `VALUE`
+            let key = fieldOptions.useProtoNames ? leaf.protoKey : leaf.jsonKey
+            let value = json.count > key.count + 2 ? Array(json[(key.count + 1)..<(json.count - 1)]) : Self.emptyValue(leaf)
             return Rendered(contentType: "application/json", body: value)
         } catch {
             throw RPCStatus(.internal, "the backend's response cannot be written as JSON: \(error)")

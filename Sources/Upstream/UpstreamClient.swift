@@ -1,22 +1,33 @@
 import NIOCore
+import Synchronization
 import NIOSSL
 import Transcoding
+
+/// The position in a service's rotation, shared by its clusters on every event loop, so that
+/// calls alternate across endpoints whichever loop they start on.
+final class RoundRobin: Sendable {
+    private let counter = Atomic<Int>(0)
+
+    func next() -> Int { counter.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max }
+}
 
 /// The endpoints of one service on one event loop, taken round-robin, skipping endpoints that
 /// are backing off after a failed connect.
 final class UpstreamCluster {
     private let connections: [UpstreamConnection]
-    private var nextIndex = 0
+    private let rotation: RoundRobin
 
-    init(_ connections: [UpstreamConnection]) { self.connections = connections }
+    init(_ connections: [UpstreamConnection], rotation: RoundRobin) {
+        self.connections = connections
+        self.rotation = rotation
+    }
 
     var count: Int { connections.count }
 
     /// The next connection in rotation, or nil when every endpoint is backing off.
     func next() -> UpstreamConnection? {
         for _ in 0..<connections.count {
-            let connection = connections[nextIndex % connections.count]
-            nextIndex &+= 1
+            let connection = connections[rotation.next() % connections.count]
             if connection.isInRotation { return connection }
         }
         return nil
@@ -60,20 +71,27 @@ public final class UpstreamClient: Sendable {
             tls = try NIOSSLContext(configuration: tlsConfiguration)
         }
         var clusters: [ObjectIdentifier: NIOLoopBoundBox<[String: UpstreamCluster]>] = [:]
+        let rotations = configuration.endpoints.mapValues { _ in RoundRobin() }
         for loop in group.makeIterator() {
             clusters[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(
-                Self.makeClusters(configuration, loop: loop, tls: tls), as: [String: UpstreamCluster].self, eventLoop: loop)
+                Self.makeClusters(configuration, rotations: rotations, loop: loop, tls: tls), as: [String: UpstreamCluster].self,
+                eventLoop: loop)
         }
         self.clusters = clusters
     }
 
     /// The connections of one event loop, by service.
-    private static func makeClusters(_ configuration: Configuration, loop: EventLoop, tls: NIOSSLContext?) -> sending [String: UpstreamCluster] {
-        configuration.endpoints.mapValues { endpoints in
-            UpstreamCluster(endpoints.map {
+    private static func makeClusters(
+        _ configuration: Configuration, rotations: [String: RoundRobin], loop: EventLoop, tls: NIOSSLContext?
+    ) -> sending [String: UpstreamCluster] {
+        var clusters: [String: UpstreamCluster] = [:]
+        for (service, endpoints) in configuration.endpoints {
+            let connections = endpoints.map {
                 UpstreamConnection(endpoint: $0, eventLoop: loop, tls: $0.useTLS ? tls : nil, connectTimeout: configuration.connectTimeout)
-            })
+            }
+            clusters[service] = UpstreamCluster(connections, rotation: rotations[service] ?? RoundRobin())
         }
+        return clusters
     }
 
     /// Whether a service has backends (its own or the `*` ones).

@@ -1,4 +1,5 @@
 import DemoPayments
+import HTTPRules
 import NIOCore
 import NIOPosix
 import ProtoJSON
@@ -13,7 +14,7 @@ import Glibc
 /// answers one canned `payments.v1.Payment`, so that the gateway's own cost can be measured.
 enum BenchBackend {
     static func run(port: Int) async throws {
-        let pool = try DescriptorPool(descriptorSets: [PaymentsDemo.descriptorSet])
+        let pool = try DescriptorPool(descriptorSets: [PaymentsDemo.descriptorSet], fallbackSets: [BuiltinDescriptors.set])
         guard let index = pool.messageIndex(named: "payments.v1.Payment") else { exit(2) }
         let payment = try ProtoJSONCodec(pool: pool).binary(fromJSON: PaymentCorpus.json(lineItems: 1), messageIndex: index)
         let channel = try await GRPCServer.bind(host: "127.0.0.1", port: port, group: MultiThreadedEventLoopGroup.singleton) {
@@ -22,7 +23,8 @@ enum BenchBackend {
                 writer.finish(RPCStatus(.ok, ""))
             }
         }
-        print("listening http://127.0.0.1:\(channel.localAddress?.port ?? 0)")
+        let line = Array("listening http://127.0.0.1:\(channel.localAddress?.port ?? 0)\n".utf8)
+        _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }  // unbuffered: scripts wait for it
         try await channel.closeFuture.get()
     }
 }

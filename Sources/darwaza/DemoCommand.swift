@@ -21,11 +21,14 @@ struct DemoCommand: AsyncParsableCommand {
         configuration.admin = admin
         configuration.upstreams["payments.v1.PaymentService"] = ["http://127.0.0.1:\(backend.channel.localAddress?.port ?? 0)"]
         configuration.json.indent = 2
-        try await GatewayRunner.run(configuration: configuration, embeddedSets: [PaymentsDemo.descriptorSet], group: group) { gateway in
+        let page = StaticPage(contentType: "text/html; charset=utf-8", body: Array(DemoPage.html.utf8))
+        try await GatewayRunner.run(
+            configuration: configuration, embeddedSets: [PaymentsDemo.descriptorSet], pages: ["/": page], group: group
+        ) { gateway in
             let base = "http://" + GatewayRunner.describe(gateway.apiAddress)
             printLine("""
 
-                The payments demo is running. Try:
+                The payments demo is running. Open \(base)/ in a browser, or try:
 
                   curl -s -X POST \(base)/v1/payments -H 'Content-Type: application/json' \\
                     -d '{"amount": {"currencyCode": "EUR", "units": "42"}, "customer": {"name": "Ada"}}'

@@ -11,11 +11,12 @@ import Glibc
 enum GatewayRunner {
     static func run(
         configuration: GatewayConfiguration, embeddedSets: [(source: String, bytes: [UInt8])] = [],
-        group: MultiThreadedEventLoopGroup = .singleton, afterStart: (Gateway) -> Void = { _ in }
+        pages: [String: StaticPage] = [:], group: MultiThreadedEventLoopGroup = .singleton,
+        afterStart: (Gateway) -> Void = { _ in }
     ) async throws {
         let gateway: Gateway
         do {
-            gateway = try await Gateway.start(configuration: configuration, embeddedSets: embeddedSets, group: group)
+            gateway = try await Gateway.start(configuration: configuration, embeddedSets: embeddedSets, pages: pages, group: group)
         } catch let error as GatewayError {
             throw CommandFailure(message: error.description)
         } catch {

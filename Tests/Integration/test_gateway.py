@@ -944,6 +944,30 @@ def test_round_robin_two_backends(darwaza, echo_descriptors, two_backends):
         stop_gateway_checked(gw)
 
 
+def test_round_robin_one_keep_alive_connection(darwaza, echo_descriptors, two_backends):
+    import http.client
+
+    a, b = two_backends
+    gw = start_gateway(darwaza, [
+        "--descriptor-set", echo_descriptors,
+        "--upstream", "%s=%s,%s" % (SERVICE, a.url, b.url),
+        "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+    ])
+    try:
+        host, port = gw.host_port
+        conn = http.client.HTTPConnection(host, port, timeout=10)
+        seen = []
+        for i in range(6):
+            conn.request("GET", "/v1/echo/ka%d" % i)
+            resp = conn.getresponse()
+            seen.append(json.loads(resp.read())["backend"])
+        conn.close()
+        assert set(seen) == {"rr-a", "rr-b"}, seen
+        assert all(seen[i] != seen[i + 1] for i in range(len(seen) - 1)), seen
+    finally:
+        stop_gateway_checked(gw)
+
+
 def test_round_robin_skips_dead_endpoint(darwaza, echo_descriptors, two_backends):
     a, b = two_backends
     dead = "http://127.0.0.1:%d" % free_dead_port()
@@ -1161,14 +1185,19 @@ def test_config_max_path_bytes(config_gateway):
     assert_alive(config_gateway)
 
 
-def test_config_max_json_depth(config_gateway):
-    r = curl(config_gateway.url + "/v1/echo", headers=["Content-Type: application/json"],
-             data='{"anyJson": %s}' % nested_arrays(5))
-    assert r.status == 200, r
+def test_config_max_json_depth_rejects_deep_request(config_gateway):
     r = curl(config_gateway.url + "/v1/echo", headers=["Content-Type: application/json"],
              data='{"anyJson": %s}' % nested_arrays(20))
     assert_error(r, 400, 3)
     assert_alive(config_gateway)
+
+
+def test_config_max_json_depth_allows_shallow_round_trip(config_gateway):
+    # Request JSON nests 6 levels; the reply JSON ({reply: {request: {anyJson: 5 arrays}}}) nests 7.
+    # Both are within max_json_depth 10.
+    r = curl(config_gateway.url + "/v1/echo", headers=["Content-Type: application/json"],
+             data='{"anyJson": %s}' % nested_arrays(5))
+    assert_echo(r, {"anyJson": json.loads(nested_arrays(5))})
 
 
 # --------------------------------------------------------------------------------------------
@@ -1282,6 +1311,9 @@ def test_sigterm_drains_in_flight_request(darwaza, echo_descriptors, backend):
         t.start()
         time.sleep(0.5)
         gw.send_signal(signal.SIGTERM)
+        # While draining, /readyz answers 503 (INTERFACE.md).
+        ready = curl(gw.admin_url + "/readyz", check=False, timeout=2)
+        assert ready.curl_rc != 0 or ready.status == 503, ready
         t.join(15)
         assert not t.is_alive()
         r = result["resp"]
@@ -1308,3 +1340,196 @@ def test_sigint_exits_zero(darwaza, echo_descriptors, backend):
         assert gw.stop(signal.SIGINT) == 0, gw.stderr()[-2000:]
     finally:
         gw.cleanup()
+
+
+# --------------------------------------------------------------------------------------------
+# more edge cases
+
+
+def test_query_special_floats_and_unknown_enum_number(gateway):
+    r = get(gateway, "/v1/echo/abc?ratio=NaN&small=-Infinity&color=99")
+    assert_echo(r, {"id": "abc", "ratio": "NaN", "small": "-Infinity", "color": 99})
+
+
+def test_query_negative_duration_and_percent_encoded_key(gateway):
+    r = get(gateway, "/v1/echo/abc?ttl=-1.5s&nested%2Ename=k")
+    assert_echo(r, {"id": "abc", "ttl": "-1.500s", "nested": {"name": "k"}})
+
+
+@pytest.mark.parametrize("query", ["uint64_value=18446744073709551616", "when=10000-01-01T00:00:00Z",
+                                   "id2=x", "tags=%ff"])
+def test_query_more_bad_values(gateway, query):
+    r = get(gateway, "/v1/echo/abc?" + query)
+    assert_error(r, 400, 3)
+    assert_alive(gateway)
+
+
+def test_body_large_int64_exact(gateway):
+    r = post_raw_json(gateway, "/v1/echo", '{"int64Value": 9007199254740993, "uint64Value": "18446744073709551615"}')
+    assert_echo(r, {"int64Value": "9007199254740993", "uint64Value": "18446744073709551615"})
+
+
+def test_body_numbers_in_other_forms(gateway):
+    r = post_raw_json(gateway, "/v1/echo", '{"int32Value": "12", "signed32": 1e2, "ratio": "2.5", "fixed": 7}')
+    assert_echo(r, {"int32Value": 12, "signed32": 100, "ratio": 2.5, "fixed": "7"})
+
+
+def test_body_nulls_are_defaults(gateway):
+    r = post_raw_json(gateway, "/v1/echo", '{"id": null, "nested": null, "maybeInt": null, "tags": null}')
+    assert_echo(r, {})
+
+
+def test_body_bytes_and_map(gateway):
+    r = curl(gateway.url + "/v1/echo", json_body={"blob": "-_-_", "labels": {"": "empty", "k": ""}})
+    assert_echo(r, {"blob": "+/+/", "labels": {"": "empty", "k": ""}})
+
+
+def test_empty_body_on_body_star_route(gateway):
+    # Not in the design notes; Envoy and grpc-gateway take an empty body as an empty message.
+    host, port = gateway.host_port
+    r = http_request(host, port, "POST", "/v1/echo", headers=[("Content-Length", "0")])
+    assert_echo(r, {})
+
+
+def test_content_type_without_body_is_fine(gateway):
+    r = get(gateway, "/v1/echo/x", headers=["Content-Type: text/plain"])
+    assert_echo(r, {"id": "x"})
+
+
+def test_verb_with_encoded_colon_in_variable(gateway):
+    r = curl(gateway.url + "/v1/echo/a%3Ab:verb", json_body={})
+    assert_echo(r, {"id": "a:b"}, method="Verb")
+
+
+@pytest.mark.parametrize("path", ["/v1/echo/%zz", "/v1/echo/%ff%fe", "/v1/echo/%"])
+def test_bad_percent_encoding_in_path(gateway, path):
+    r = get(gateway, path)
+    assert 400 <= r.status < 500, r
+    assert isinstance(r.json().get("code"), int), r
+    assert_alive(gateway)
+
+
+def test_huge_header_rejected_and_alive(gateway):
+    host, port = gateway.host_port
+    sock = socket.create_connection((host, port), timeout=5)
+    try:
+        try:
+            sock.sendall(b"GET /v1/echo/x HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 300000 + b"\r\n\r\n")
+        except OSError:
+            pass  # closed early: fine
+        data = recv_all(sock, timeout=5)
+    finally:
+        sock.close()
+    if data:
+        assert data.startswith(b"HTTP/1.1 4"), data[:300]
+    assert_alive(gateway)
+
+
+def test_http10_request(gateway):
+    host, port = gateway.host_port
+    sock = socket.create_connection((host, port), timeout=5)
+    try:
+        sock.sendall(b"GET /v1/echo/old HTTP/1.0\r\n\r\n")
+        data = recv_all(sock, timeout=5)
+    finally:
+        sock.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.split(b" ")[1] == b"200", data
+    assert json.loads(body)["request"] == {"id": "old"}, data
+
+
+def test_pipelined_requests_both_answered(gateway):
+    host, port = gateway.host_port
+    sock = socket.create_connection((host, port), timeout=5)
+    try:
+        sock.sendall(
+            b"GET /v1/echo/p1 HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /v1/echo/p2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        data = recv_all(sock, timeout=5)
+    finally:
+        sock.close()
+    assert data.count(b"HTTP/1.1 200") == 2, data
+    assert b'"id":"p1"' in data and b'"id":"p2"' in data, data
+    assert data.index(b'"id":"p1"') < data.index(b'"id":"p2"'), data
+
+
+def test_expect_100_continue(gateway):
+    r = curl(gateway.url + "/v1/echo", json_body={"id": "cont"}, headers=["Expect: 100-continue"])
+    assert_echo(r, {"id": "cont"})
+
+
+def test_concurrent_http1_requests(gateway):
+    results = [None] * 16
+
+    def call(i):
+        results[i] = curl(gateway.url + "/v1/slow/200", check=False)
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(len(results))]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert all(r is not None and r.status == 200 for r in results), results
+    assert time.monotonic() - start < 6.0
+
+
+def test_h2c_parallel_streams_one_connection(gateway):
+    urls = [gateway.url + "/v1/slow/500"] * 6
+    start = time.monotonic()
+    proc = subprocess.run(
+        ["curl", "-sS", "--http2-prior-knowledge", "--parallel", "--parallel-immediate", "--max-time", "20",
+         "-w", "%{http_code} %{num_connects}\n", "-o", "/dev/null"] + sum([[u, "-o", "/dev/null"] for u in urls[1:]], urls[:1]),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30,
+    )
+    elapsed = time.monotonic() - start
+    lines = proc.stdout.decode().split()
+    assert proc.returncode == 0, proc.stderr
+    assert lines[0::2] == ["200"] * 6, lines
+    assert elapsed < 2.5, elapsed  # concurrent, not 6 x 0.5 s
+
+
+def test_h2c_large_bodies_both_ways(gateway):
+    payload = os.urandom(1 << 20)
+    r = curl(gateway.url + "/v1/raw", headers=["Content-Type: application/octet-stream"], data=payload, http2=True)
+    assert r.status == 200, r
+    assert r.body == b"[application/octet-stream]" + payload
+
+
+def test_http1_large_response(gateway):
+    payload = os.urandom(2 << 20)
+    r = curl(gateway.url + "/v1/raw", headers=["Content-Type: application/octet-stream"], data=payload)
+    assert r.status == 200, r
+    assert r.body == b"[application/octet-stream]" + payload
+
+
+@pytest.mark.parametrize("accept", [None, "text/event-stream"])
+def test_empty_stream(gateway, accept):
+    r = get(gateway, "/v1/count/0", headers=["Accept: " + accept] if accept else [])
+    assert r.status == 200, r
+    assert r.body.strip() == b"", r
+
+
+def test_stream_deadline_ends_with_error_line(gateway):
+    r = get(gateway, "/v1/count/10?delay_millis=300", headers=["Grpc-Timeout: 800m"])
+    assert r.status == 200, r
+    lines = ndjson_lines(r)
+    assert lines[:2] == ITEMS3[:2], lines
+    assert lines[-1].get("error", {}).get("code") == 4, lines
+    assert all("i" in l for l in lines[:-1]), lines
+
+
+def test_explicit_ndjson_accept(gateway):
+    r = get(gateway, "/v1/count/3", headers=["Accept: application/x-ndjson"])
+    assert r.content_type.split(";")[0] == "application/x-ndjson", r
+    assert ndjson_lines(r) == ITEMS3
+
+
+def test_metrics_count_requests(gateway):
+    for _ in range(3):
+        get(gateway, "/v1/echo/m")
+    r = curl(gateway.admin_url + "/metrics")
+    samples = [l for l in r.text.split("\n") if l.startswith("darwaza_http_requests_total")]
+    assert samples, r.text[:2000]
+    assert sum(float(l.rsplit(" ", 1)[1]) for l in samples) >= 3, samples

@@ -27,6 +27,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
     private var query: Substring?
     private var body: ByteBuffer?
     private var rejection: RPCStatus?
+    private var page: StaticPage?
     private var started = NIODeadline.now()
     private var readTimer: Scheduled<Void>?
 
@@ -36,6 +37,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
     private var responseMessage: [UInt8]?
     private var streaming: StreamRenderer?
     private var responseStarted = false
+    private var readingPaused = false
 
     init(gateway: GatewayContext, scheme: String, activity: ConnectionActivity) {
         self.gateway = gateway
@@ -78,6 +80,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
             readTimer = nil
             guard head != nil, call == nil, !responseStarted else { return }
             if let rejection { return answer(rejection) }
+            if let page { return write(200, HTTPHeaders([("Content-Type", page.contentType)]), page.body, grpcCode: nil) }
             startCall()
         }
     }
@@ -111,6 +114,10 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
         let uri = Substring(head.uri)
         let path = uri.firstIndex(of: "?").map { uri[..<$0] } ?? uri
         query = uri.firstIndex(of: "?").map { uri[uri.index(after: $0)...] }
+        if head.method == .GET, let page = gateway.pages[String(path)] {
+            self.page = page
+            return
+        }
         switch snapshot.routes.match(method: head.method.rawValue, path: path) {
         case .found(let route, let captures):
             self.route = route
@@ -147,13 +154,22 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
     private func startCall() {
         guard let head, let route, let snapshot, let context else { return }
         let options = snapshot.options(for: route.method.fullName)
-        let message: [UInt8]
-        do {
+        var messages: [[UInt8]] = []
+        do throws(RPCStatus) {
             let bodyBytes = body.map { Array($0.readableBytesView) } ?? []
-            message = try snapshot.requests.build(
-                route,
-                RequestBuilder.Input(captures: captures, query: query, body: bodyBytes, contentType: head.headers.first(name: "content-type")),
-                options: options)
+            // A client-streaming call over plain HTTP takes an NDJSON body: one message a line.
+            let parts = route.method.clientStreaming ? Self.lines(of: bodyBytes) : [bodyBytes]
+            for (index, part) in parts.enumerated() {
+                var contentType = head.headers.first(name: "content-type")
+                if route.method.clientStreaming { contentType = "application/json" }
+                do throws(RPCStatus) {
+                    messages.append(try snapshot.requests.build(
+                        route, RequestBuilder.Input(captures: captures, query: query, body: part, contentType: contentType),
+                        options: options))
+                } catch where route.method.clientStreaming {
+                    throw RPCStatus(.invalidArgument, "line \(index + 1): \(error.message)")
+                }
+            }
         } catch {
             return answer(error)
         }
@@ -176,7 +192,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
         let metadata = gateway.metadata.requestMetadata(
             head.headers, clientAddress: context.channel.remoteAddress?.ipAddress, scheme: scheme)
         let request = CallRequest(
-            service: service, path: route.method.path, metadata: metadata, messages: [message], closeSending: true,
+            service: service, path: route.method.path, metadata: metadata, messages: messages, closeSending: true,
             timeout: timeout)
         call = gateway.upstream.startCall(request, on: context.eventLoop, observer: self)
         if call == nil { answer(RPCStatus(.unavailable, "no upstream is configured for \(service)")) }
@@ -262,9 +278,28 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
     }
 
+    /// Writes part of a streamed answer; while the client cannot take more, the backend's
+    /// stream is not read (HTTP/2 flow control holds the backend back).
     private func writeChunk(_ bytes: [UInt8]) {
         guard let context else { return }
         context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+        if !context.channel.isWritable, !readingPaused {
+            readingPaused = true
+            call?.pauseReading()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, readingPaused {
+            readingPaused = false
+            call?.resumeReading()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Lines of an NDJSON body, blank lines skipped.
+    private static func lines(of body: [UInt8]) -> [[UInt8]] {
+        body.split(separator: 0x0A).map { Array($0) }.filter { line in line.contains { $0 != 0x20 && $0 != 0x0D && $0 != 0x09 } }
     }
 
     private func finishStream(trailers: HPACKHeaders, grpcCode: RPCStatus.Code) {
@@ -277,13 +312,16 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
         gateway.metrics.finished(httpStatus: httpStatus, grpcCode: grpcCode, seconds: elapsed)
         setInProgress(false)
         readTimer?.cancel()
+        readTimer = nil
+        // Reset first: writing `.end` lets the pipelining handler deliver the next request at
+        // once, re-entrantly, and its state must not be wiped afterwards.
+        reset()
         if keepAlive {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         } else {
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
         }
-        reset()
     }
 
     private func reset() {
@@ -293,9 +331,11 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
         query = nil
         body = nil
         rejection = nil
+        page = nil
         responseMetadata = [:]
         responseMessage = nil
         streaming = nil
         responseStarted = false
+        readingPaused = false
     }
 }

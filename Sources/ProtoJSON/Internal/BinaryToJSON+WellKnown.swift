@@ -85,7 +85,8 @@ extension BinaryToJSON {
             occurrences[base...].sort { ($0.key, $0.start) < ($1.key, $1.start) }
             let group = occurrences[base...].indices.filter { occurrences[$0].key == last.key }
             guard let lower = group.first, let upper = group.last else { return }
-            try writeSingle(field, bytes, lower..<(upper + 1), depth: depth)
+            // A Value and the Struct or ListValue it holds are one JSON level, as when reading.
+            try writeSingle(field, bytes, lower..<(upper + 1), depth: depth - 1)
         default:
             try writeScalar(field, bytes, last)
         }

@@ -234,7 +234,9 @@ struct BinaryToJSON {
     }
 
     mutating func writeKey(_ field: FieldDescriptor, first: inout Bool) {
-        writeKey(options.useProtoNames && !field.isExtension ? field.name : field.jsonName, first: &first)
+        beginEntry(first: &first)
+        out.append(contentsOf: options.useProtoNames ? field.protoKey : field.jsonKey)
+        if options.indent > 0 { out.append(UInt8(ascii: " ")) }
     }
 
     mutating func writeKey(_ name: String, first: inout Bool) {
