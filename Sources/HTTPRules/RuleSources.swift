@@ -12,22 +12,41 @@ public enum RuleSources {
     /// A rule and where it came from.
     public struct SourcedRule: Sendable {
         public var rule: HttpRule
+        /// Where the rule came from, for messages: `FILE: rule N (method)`, or the .proto file.
         public var source: String
+        /// The file the rule came from: a rules file, the .proto file of an annotation, or
+        /// `(default)`.
+        public var file: String
         public var method: MethodDescriptor
     }
 
-    /// Every method's rule, from the given rules files (YAML) and the pool.
+    /// Every method's rule, from the given rules files (YAML) and the pool; the first problem
+    /// with a rules file is thrown.
     public static func rules(pool: DescriptorPool, rulesFiles: [String]) throws(RulesError) -> [SourcedRule] {
+        let (rules, problems) = try collect(pool: pool, rulesFiles: rulesFiles)
+        if let problem = problems.first { throw RulesError(problem.description) }
+        return rules
+    }
+
+    /// Every method's rule, and the problems of rules files (rules without or with a dangling
+    /// selector) as findings; an unreadable rules file is thrown.
+    public static func collect(pool: DescriptorPool, rulesFiles: [String]) throws(RulesError) -> ([SourcedRule], [Finding]) {
         var fromFiles: [String: SourcedRule] = [:]
+        var problems: [Finding] = []
         for path in rulesFiles {
             for (rule, source) in try readRulesFile(path) {
                 guard let selector = rule.selector, !selector.isEmpty else {
-                    throw RulesError("\(source): a rule has no selector")
+                    problems.append(Finding(.error, file: path, method: "-", "\(source.dropFirst(path.count + 2)) has no selector"))
+                    continue
                 }
                 let methods = select(selector, in: pool)
-                guard !methods.isEmpty else { throw RulesError("\(source): selector \(selector) names no method") }
+                guard !methods.isEmpty else {
+                    problems.append(Finding(.error, file: path, method: selector, "the selector names no method"))
+                    continue
+                }
                 for method in methods where fromFiles[method.fullName] == nil || !selector.hasSuffix("*") {
-                    fromFiles[method.fullName] = SourcedRule(rule: rule, source: "\(source) (\(method.fullName))", method: method)
+                    fromFiles[method.fullName] = SourcedRule(
+                        rule: rule, source: "\(source) (\(method.fullName))", file: path, method: method)
                 }
             }
         }
@@ -38,16 +57,16 @@ public enum RuleSources {
                 if let rule = fromFiles[method.fullName] {
                     result.append(rule)
                 } else if let rule = try annotation(of: method, pool: pool, codec: codec) {
-                    result.append(SourcedRule(rule: rule, source: "\(service.fileName): \(method.fullName)", method: method))
+                    result.append(SourcedRule(
+                        rule: rule, source: "\(service.fileName): \(method.fullName)", file: service.fileName, method: method))
                 } else {
-                    result.append(
-                        SourcedRule(
-                            rule: HttpRule(method: "POST", path: method.path, body: "*"),
-                            source: "default binding of \(method.fullName)", method: method))
+                    result.append(SourcedRule(
+                        rule: HttpRule(method: "POST", path: method.path, body: "*"),
+                        source: "default binding of \(method.fullName)", file: "(default)", method: method))
                 }
             }
         }
-        return result
+        return (result, problems)
     }
 
     /// The methods a selector names: `package.Service.Method`, or a prefix ending in `*`.

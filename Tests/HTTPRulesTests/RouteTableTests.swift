@@ -15,7 +15,7 @@ struct RouteTableTests {
     static func table(_ patterns: [(String, String)]) throws -> RouteTable {
         let method = try #require(pool.method(named: "payments.v1.PaymentService.GetPayment"))
         let rules = patterns.enumerated().map { index, pattern in
-            RuleSources.SourcedRule(rule: HttpRule(method: pattern.0, path: pattern.1), source: "rule \(index)", method: method)
+            RuleSources.SourcedRule(rule: HttpRule(method: pattern.0, path: pattern.1), source: "rule \(index)", file: "rules.yaml", method: method)
         }
         return try RouteTable(routes: try RouteBuilder.routes(for: rules, pool: pool))
     }

@@ -125,16 +125,22 @@ class StreamBackend:
             self._records[tag] = rec
             self._active += 1
 
-        def done(_call, rec=rec):
+        def done(call, rec=rec):
             # Runs when the RPC is over for whatever reason; a call the handler did not finish
-            # itself (no status set) was cancelled by the peer.
+            # itself (no status set), or that grpc reports cancelled, was cancelled by the peer.
+            try:
+                cancelled = call.cancelled()
+            except Exception:
+                cancelled = False
             with self._lock:
                 if not rec.done:
                     rec.done = True
                     self._active -= 1
-                if rec.status_code == -1 and not rec.cancelled:
+                if (rec.status_code == -1 or cancelled) and not rec.cancelled:
                     rec.cancelled = True
                     rec.cancelled_at_ns = time.time_ns()
+                if cancelled:
+                    rec.status_code = -1
                 if not rec.ended_at_ns:
                     rec.ended_at_ns = time.time_ns()
 
@@ -232,6 +238,8 @@ class StreamBackend:
                 count += 1
             if rec is None:
                 rec = self._new_record("", "Sum", context)
+            if await self._ended_by_cancel(context, rec):
+                return self.SumReply()
             rec.half_closed = True
             self._finished(rec, 0)
             return self.SumReply(total=total, count=count, authorization=rec.authorization, tag=rec.tag)
@@ -264,6 +272,8 @@ class StreamBackend:
                 seq = item.seq
             if rec is None:
                 rec = self._new_record("", "Echo", context)
+            if await self._ended_by_cancel(context, rec):
+                return
             rec.half_closed = True
             await context.write(self.EchoItem(note="end", seq=seq + 1, authorization=rec.authorization,
                                               tag=rec.tag, sent_at_ns=time.time_ns()))
@@ -273,6 +283,16 @@ class StreamBackend:
             if rec is not None:
                 self._cancelled(rec)
             raise
+
+    async def _ended_by_cancel(self, context, rec):
+        """grpc.aio ends a request stream (EOF) when the client cancels, just as when it
+        half-closes; the difference shows in context.cancelled(), possibly a moment later."""
+        for _ in range(3):
+            if context.cancelled():
+                self._cancelled(rec)
+                return True
+            await asyncio.sleep(0.005)
+        return context.cancelled() and (self._cancelled(rec) or True)
 
     async def _stats(self, request, context):
         reply = self.StatsReply()
