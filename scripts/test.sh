@@ -5,20 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_apt=()
-command -v protoc >/dev/null || need_apt+=(protobuf-compiler)
-command -v curl >/dev/null || need_apt+=(curl)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
-python3 -m pip install -q --disable-pip-version-check -r Tests/requirements.txt
+bash scripts/install-test-deps.sh
+[ -f /usr/include/zlib.h ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zlib1g-dev >/dev/null; }
 
 swift build --build-tests
 swift test --skip-build 2>&1 | tee /tmp/darwaza-swift-test.log
 
 passed=0
 failed=0
+# Swift Testing's closing line: "Test run with N tests in M suites passed after ..."
+swift_tests=$(grep -oE 'Test run with [0-9]+ tests? in [0-9]+ suites? passed' /tmp/darwaza-swift-test.log | grep -oE '[0-9]+' | head -n 1 || true)
+[ -n "$swift_tests" ] && passed=$((passed + swift_tests)) || failed=$((failed + 1))
 count() {  # adds the last "N passed, N failed" line of a log to the totals
   local line
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1 || true)
@@ -33,7 +30,7 @@ python3 Tests/Differential/differential.py \
   --cases 3000 --max-seconds 300 2>&1 | tee /tmp/darwaza-differential.log || true
 count /tmp/darwaza-differential.log
 
-DARWAZA_BIN=.build/debug/darwaza python3 -m pytest -q -p no:cacheprovider Tests/Integration 2>&1 \
+DARWAZA_BIN=.build/debug/darwaza python3 -m pytest -q -p no:cacheprovider --tb=native Tests/Integration 2>&1 \
   | tee /tmp/darwaza-integration.log || true
 line=$(grep -E '[0-9]+ (passed|failed)' /tmp/darwaza-integration.log | tail -n 1 || true)
 ip=$(echo "$line" | grep -oE '[0-9]+ passed' | cut -d' ' -f1 || true)
@@ -43,6 +40,5 @@ passed=$((passed + ${ip:-0}))
 failed=$((failed + ${if_:-0} + ${ie:-0}))
 [ -n "$line" ] || failed=$((failed + 1))
 
-echo "Python suites: $passed passed, $failed failed (Swift tests above)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
