@@ -12,7 +12,24 @@ public struct CodecError: Error, CustomStringConvertible, Sendable, Equatable {
         self.reason = reason
     }
 
-    public var description: String { path.isEmpty ? reason : path + ": " + reason }
+    /// `path: reason` on one line: control characters from the input are escaped, so that an
+    /// error can be logged or sent back without letting the input break lines.
+    public var description: String {
+        let text = path.isEmpty ? reason : path + ": " + reason
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        var escaped = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": escaped += "\\n"
+            case "\r": escaped += "\\r"
+            case "\t": escaped += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                escaped += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
+    }
 
     /// This error, located inside the field named `name`.
     func inField(_ name: String) -> CodecError {
