@@ -79,6 +79,15 @@ def open_fds(pid):
         return -1
 
 
+# The gateway keeps one HTTP/2 connection per event loop per upstream endpoint, and swift-nio-http2
+# allows 100 concurrent streams on a connection whose peer does not announce
+# SETTINGS_MAX_CONCURRENT_STREAMS (grpc's servers do not): streams past that wait for a free slot.
+# So each endpoint carries at most 100 x (event loops) live subscriptions; the benchmark spreads
+# the subscriptions over several loopback addresses of the same backend process to measure the
+# rest of the path (and says so in its output).
+SUBS_PER_ENDPOINT = 150
+
+
 def percentile(sorted_values, p):
     if not sorted_values:
         return float("nan")
@@ -91,9 +100,11 @@ def percentile(sorted_values, p):
 
 
 class BackendProcess:
-    def __init__(self):
+    def __init__(self, extra_hosts=()):
+        self.hosts = ["127.0.0.1"] + list(extra_hosts)
         self.proc = subprocess.Popen(
-            [sys.executable, os.path.join(REPO, "Tests", "Integration", "stream_backend.py"), "--port", "0"],
+            [sys.executable, os.path.join(REPO, "Tests", "Integration", "stream_backend.py"), "--port", "0",
+             "--also-on", ",".join(extra_hosts)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=raise_nofile)
         line = b""
         deadline = time.monotonic() + 20
@@ -111,6 +122,7 @@ class BackendProcess:
             raise RuntimeError("backend did not start: %r" % line)
         self.port = int(line.split()[1])
         self.url = "http://127.0.0.1:%d" % self.port
+        self.urls = ["http://%s:%d" % (h, self.port) for h in self.hosts]
         self._channel = None
 
     def _stub(self, method, req_name, reply_name):
@@ -148,10 +160,13 @@ class BackendProcess:
 # Client processes
 
 
-def client_main(conn, url, count, concurrency, deflate, open_timeout):
+def client_main(conn, url, count, concurrency, deflate, open_timeout, direct_urls=None):
     raise_nofile()
     try:
-        asyncio.run(_client(conn, url, count, concurrency, deflate, open_timeout))
+        if direct_urls:
+            asyncio.run(_direct_client(conn, direct_urls, count))
+        else:
+            asyncio.run(_client(conn, url, count, concurrency, deflate, open_timeout))
     except Exception as e:  # report, never hang the parent
         try:
             conn.send(("error", repr(e)))
@@ -217,6 +232,59 @@ async def _client(conn, url, count, concurrency, deflate, open_timeout):
             return
 
 
+async def _direct_client(conn, urls, count):
+    """The same subscriptions straight to the backend over gRPC (no gateway), for comparison."""
+    import grpc
+    from stream_backend import Schema
+
+    schema = Schema()
+    Req, Tick = schema.cls("SubscribeRequest"), schema.cls("Tick")
+    channels = [grpc.aio.insecure_channel(u[len("http://"):]) for u in urls]
+    stubs = [ch.unary_stream("/%s/Subscribe" % STREAM_SERVICE, request_serializer=Req.SerializeToString,
+                             response_deserializer=Tick.FromString) for ch in channels]
+    state = {"measuring": False, "received": 0, "latencies": [], "closed": 0, "errors": 0}
+    calls = []
+
+    async def reader(call):
+        try:
+            async for tick in call:
+                now = time.time_ns()
+                if state["measuring"]:
+                    state["received"] += 1
+                    state["latencies"].append(now - tick.sent_at_ns)
+        except Exception:
+            state["errors"] += 1
+        finally:
+            state["closed"] += 1
+
+    t0 = time.monotonic()
+    for i in range(count):
+        call = stubs[i % len(stubs)](Req())
+        calls.append(call)
+        asyncio.ensure_future(reader(call))
+    await asyncio.sleep(0.5)
+    conn.send(("opened", len(calls), [], 0, time.monotonic() - t0))
+    loop = asyncio.get_running_loop()
+    commands = asyncio.Queue()
+    loop.add_reader(conn.fileno(), lambda: commands.put_nowait(conn.recv()))
+    while True:
+        cmd = await commands.get()
+        if cmd == "start":
+            state["received"] = 0
+            state["latencies"] = []
+            state["measuring"] = True
+        elif cmd == "stop":
+            state["measuring"] = False
+            conn.send(("stats", state["received"], state["latencies"], state["closed"], state["errors"]))
+        elif cmd == "close":
+            for call in calls:
+                call.cancel()
+            for ch in channels:
+                await ch.close()
+            conn.send(("closed",))
+            return
+
+
 def recv_bounded(conn, timeout, what):
     if not conn.poll(timeout):
         raise TimeoutError("no answer from a client process within %.0fs (%s)" % (timeout, what))
@@ -240,6 +308,11 @@ def main():
     ap.add_argument("--concurrency", type=int, default=100, help="handshakes in flight per client process")
     ap.add_argument("--deflate", action="store_true", help="clients offer permessage-deflate")
     ap.add_argument("--binary", default=None)
+    ap.add_argument("--direct", action="store_true",
+                    help="for comparison: the clients subscribe to the backends over gRPC, without the gateway")
+    ap.add_argument("--endpoints", type=int, default=0,
+                    help="loopback addresses (127.0.0.k) each backend also listens on, each a separate upstream "
+                         "endpoint of the gateway; 0: enough for about %d subscriptions per endpoint" % SUBS_PER_ENDPOINT)
     args = ap.parse_args()
 
     if args.subscriptions < 1 or args.rate <= 0 or args.seconds <= 0 or args.seconds > 300:
@@ -260,16 +333,24 @@ def main():
           "%d backend processes, payload %d bytes, deflate %s, %s build (%s)" % (
               args.subscriptions, args.rate, args.seconds, clients, args.backends, args.payload_bytes,
               "on" if args.deflate else "off", build, binary), flush=True)
+    if args.direct:
+        print("DIRECT mode: clients subscribe to the backends over gRPC; the gateway only idles (its figures "
+              "below are not the bridge's)", flush=True)
     print("machine: %d cores; open-file limit %d (hard %d)" % (os.cpu_count(), soft, hard), flush=True)
 
     tmp = tempfile.mkdtemp(prefix="darwaza-bench-ws-")
     backends, procs, pipes = [], [], []
     gateway = None
     try:
-        backends = [BackendProcess() for _ in range(args.backends)]
+        endpoints = args.endpoints or max(1, min(250, -(-args.subscriptions // (SUBS_PER_ENDPOINT * args.backends))))
+        extra = ["127.0.0.%d" % k for k in range(2, endpoints + 1)]
+        backends = [BackendProcess(extra) for _ in range(args.backends)]
+        upstream_urls = [u for b in backends for u in b.urls]
+        print("upstream endpoints: %d (%d backend process(es) x %d loopback address(es))" % (
+            len(upstream_urls), len(backends), endpoints), flush=True)
         config = write_config(tmp, {
             "descriptor_sets": [STREAMS_DESCRIPTORS],
-            "upstreams": {STREAM_SERVICE: [b.url for b in backends]},
+            "upstreams": {STREAM_SERVICE: upstream_urls},
             "websocket": {"idle_timeout_seconds": 3600, "ping_interval_seconds": 30},
         })
         gateway = DarwazaProcess(binary, "serve", ["--config", config, "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"],
@@ -293,7 +374,8 @@ def main():
         t0 = time.monotonic()
         for n in per:
             parent, child = ctx.Pipe()
-            p = ctx.Process(target=client_main, args=(child, url, n, args.concurrency, args.deflate, 60), daemon=True)
+            p = ctx.Process(target=client_main, daemon=True, args=(
+                child, url, n, args.concurrency, args.deflate, 60, upstream_urls if args.direct else None))
             p.start()
             procs.append(p)
             pipes.append(parent)
@@ -320,7 +402,9 @@ def main():
         time.sleep(2.0)
         rss_after = rss_kb(gateway.pid)
         per_sub = (rss_after - rss_before) / max(1, opened)
-        print("backends see %d open upstream calls; gateway open files %d" % (seen, open_fds(gateway.pid)), flush=True)
+        print("backends see %d open upstream calls%s; gateway open files %d" % (
+            seen, "" if seen >= opened else " (FEWER than the %d WebSockets: the rest wait for upstream streams)" % opened,
+            open_fds(gateway.pid)), flush=True)
         print("gateway RSS: %d KiB before, %d KiB with %d idle subscriptions -> %.1f KiB per idle subscription "
               "= %.0f bytes (target <= 16 KB) %s" % (rss_before, rss_after, opened, per_sub, per_sub * 1024,
                                          "MET" if per_sub * 1024 <= 16000 else "NOT MET"), flush=True)
@@ -330,12 +414,15 @@ def main():
             parent.send("start")
         time.sleep(0.3)
         cpu0 = cpu_seconds(gateway.pid)
+        peer_pids = [b.proc.pid for b in backends] + [p.pid for p in procs]
+        peer_cpu0 = [cpu_seconds(pid) for pid in peer_pids]
         t_emit = time.monotonic()
         futures = [b.emit_future(args.rate / len(backends), args.seconds, args.payload_bytes) for b in backends]
         replies = [f.result(timeout=args.seconds + 60) for f in futures]
         emit_wall = time.monotonic() - t_emit
         time.sleep(2.0)  # messages in flight
         cpu1 = cpu_seconds(gateway.pid)
+        peer_cpu = [cpu_seconds(pid) - c0 for pid, c0 in zip(peer_pids, peer_cpu0)]
         received, latencies, closed, errors = 0, [], 0, 0
         for parent in pipes:
             parent.send("stop")
@@ -362,6 +449,10 @@ def main():
         cpu = cpu1 - cpu0
         print("gateway CPU: %.2f s over %.1f s (%.0f%% of one core), %.1f us per delivered message" % (
             cpu, emit_wall + 2.0, 100 * cpu / (emit_wall + 2.0), 1e6 * cpu / max(1, received)), flush=True)
+        window = emit_wall + 2.0
+        print("peers' CPU over the same window: backend(s) %s, clients %s (%% of one core; the machine has %d)" % (
+            ", ".join("%.0f%%" % (100 * c / window) for c in peer_cpu[:len(backends)]),
+            ", ".join("%.0f%%" % (100 * c / window) for c in peer_cpu[len(backends):]), os.cpu_count()), flush=True)
         print("RESULT memory_per_idle_subscription_kib=%.1f delivered_per_s=%.0f p50_ms=%.2f p99_ms=%.2f build=%s"
               % (per_sub, delivered_rate, ms[0], ms[2], build), flush=True)
         print("limits: gateway, %d Python backend process(es) and %d Python client process(es) share %d cores; "

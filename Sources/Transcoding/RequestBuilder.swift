@@ -194,7 +194,7 @@ public struct RequestBuilder: Sendable {
 
 extension Substring {
     /// The text without leading and trailing spaces and tabs.
-    func trimmingSpaces() -> Substring {
+    public func trimmingSpaces() -> Substring {
         var text = self
         while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
         while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }

@@ -89,9 +89,11 @@ def _authorization(context):
 
 
 class StreamBackend:
-    def __init__(self, descriptors=DEFAULT_DESCRIPTORS, host="127.0.0.1", port=0):
+    def __init__(self, descriptors=DEFAULT_DESCRIPTORS, host="127.0.0.1", port=0, extra_hosts=()):
         self.schema = Schema(descriptors)
         self.host = host
+        # More loopback addresses served on the same port (each a separate endpoint for a client).
+        self.extra_hosts = list(extra_hosts)
         self.requested_port = port
         self.port = None
         self.loop = None
@@ -397,6 +399,9 @@ class StreamBackend:
         ])
         self._server.add_generic_rpc_handlers((self._handlers(),))
         self.port = self._server.add_insecure_port("%s:%d" % (self.host, self.requested_port))
+        for host in self.extra_hosts:
+            if self._server.add_insecure_port("%s:%d" % (host, self.port)) != self.port:
+                raise RuntimeError("could not also listen on %s:%d" % (host, self.port))
         await self._server.start()
         started.set()
         grace = await self._stop_grace
@@ -436,9 +441,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--also-on", default="", help="comma-separated further addresses on the same port")
     parser.add_argument("--descriptors", default=DEFAULT_DESCRIPTORS)
     args = parser.parse_args()
-    backend = StreamBackend(args.descriptors, args.host, args.port)
+    extra = [h for h in args.also_on.split(",") if h]
+    backend = StreamBackend(args.descriptors, args.host, args.port, extra_hosts=extra)
     backend.start()
     print("port %d" % backend.port, flush=True)
     stop = threading.Event()

@@ -1,4 +1,5 @@
 import CZlib
+import Transcoding
 
 /// permessage-deflate (RFC 7692) without context takeover in either direction: every message is
 /// compressed and decompressed on its own, so a connection keeps no zlib state between messages
@@ -12,7 +13,7 @@ enum PerMessageDeflate {
     static func isOffered(in header: String?) -> Bool {
         guard let header else { return false }
         for offer in header.split(separator: ",") {
-            let parameters = offer.split(separator: ";").map { $0.trimmingCharacters(in: " \t") }
+            let parameters = offer.split(separator: ";").map { $0.trimmingSpaces() }
             guard parameters.first == "permessage-deflate" else { continue }
             let limited = parameters.dropFirst().contains { $0.hasPrefix("server_max_window_bits=") && $0 != "server_max_window_bits=15" }
             if !limited { return true }
@@ -70,15 +71,5 @@ enum PerMessageDeflate {
             }
         }
         return ok ? result : nil
-    }
-}
-
-extension Substring {
-    /// The text without leading and trailing characters in `set`.
-    func trimmingCharacters(in set: String) -> String {
-        var text = self
-        while let first = text.first, set.contains(first) { text = text.dropFirst() }
-        while let last = text.last, set.contains(last) { text = text.dropLast() }
-        return String(text)
     }
 }
