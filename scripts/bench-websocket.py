@@ -181,7 +181,7 @@ async def _client(conn, url, count, concurrency, deflate, open_timeout):
     sem = asyncio.Semaphore(concurrency)
     sockets = []
     failures = []
-    state = {"measuring": False, "received": 0, "latencies": [], "closed": 0, "errors": 0}
+    state = {"measuring": False, "received": 0, "latencies": [], "closed": 0, "errors": 0, "samples": []}
 
     async def reader(ws):
         try:
@@ -195,10 +195,14 @@ async def _client(conn, url, count, concurrency, deflate, open_timeout):
                     else:
                         sent = 0
                     state["latencies"].append(now - sent)
-        except Exception:
+        except Exception as e:
             state["errors"] += 1
+            if len(state["samples"]) < 5:
+                state["samples"].append(repr(e)[:300])
         finally:
             state["closed"] += 1
+            if ws.close_code is not None and ws.close_code != 1000 and len(state["samples"]) < 5:
+                state["samples"].append("closed %s %r" % (ws.close_code, ws.close_reason))
 
     async def open_one():
         async with sem:
@@ -225,7 +229,8 @@ async def _client(conn, url, count, concurrency, deflate, open_timeout):
             state["measuring"] = True
         elif cmd == "stop":
             state["measuring"] = False
-            conn.send(("stats", state["received"], state["latencies"], state["closed"], state["errors"]))
+            conn.send(("stats", state["received"], state["latencies"], state["closed"], state["errors"],
+                       state["samples"]))
         elif cmd == "close":
             await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
             conn.send(("closed",))
@@ -242,7 +247,7 @@ async def _direct_client(conn, urls, count):
     channels = [grpc.aio.insecure_channel(u[len("http://"):]) for u in urls]
     stubs = [ch.unary_stream("/%s/Subscribe" % STREAM_SERVICE, request_serializer=Req.SerializeToString,
                              response_deserializer=Tick.FromString) for ch in channels]
-    state = {"measuring": False, "received": 0, "latencies": [], "closed": 0, "errors": 0}
+    state = {"measuring": False, "received": 0, "latencies": [], "closed": 0, "errors": 0, "samples": []}
     calls = []
 
     async def reader(call):
@@ -252,8 +257,10 @@ async def _direct_client(conn, urls, count):
                 if state["measuring"]:
                     state["received"] += 1
                     state["latencies"].append(now - tick.sent_at_ns)
-        except Exception:
+        except Exception as e:
             state["errors"] += 1
+            if len(state["samples"]) < 3:
+                state["samples"].append(repr(e)[:300])
         finally:
             state["closed"] += 1
 
@@ -275,7 +282,8 @@ async def _direct_client(conn, urls, count):
             state["measuring"] = True
         elif cmd == "stop":
             state["measuring"] = False
-            conn.send(("stats", state["received"], state["latencies"], state["closed"], state["errors"]))
+            conn.send(("stats", state["received"], state["latencies"], state["closed"], state["errors"],
+                       state["samples"]))
         elif cmd == "close":
             for call in calls:
                 call.cancel()
@@ -305,6 +313,7 @@ def main():
     ap.add_argument("--clients", type=int, default=max(2, os.cpu_count() or 2), help="client processes")
     ap.add_argument("--backends", type=int, default=1, help="backend processes")
     ap.add_argument("--payload-bytes", type=int, default=0)
+    ap.add_argument("--warmup", type=float, default=2.0, help="seconds of emission at the target rate before measuring")
     ap.add_argument("--concurrency", type=int, default=100, help="handshakes in flight per client process")
     ap.add_argument("--deflate", action="store_true", help="clients offer permessage-deflate")
     ap.add_argument("--binary", default=None)
@@ -409,7 +418,11 @@ def main():
               "= %.0f bytes (target <= 16 KB) %s" % (rss_before, rss_after, opened, per_sub, per_sub * 1024,
                                          "MET" if per_sub * 1024 <= 16000 else "NOT MET"), flush=True)
 
-        # 2. Fan-out at the target rate.
+        # 2. Fan-out at the target rate (after an unmeasured warm-up at the same rate).
+        if args.warmup > 0:
+            for f in [b.emit_future(args.rate / len(backends), args.warmup, args.payload_bytes) for b in backends]:
+                f.result(timeout=args.warmup + 60)
+            time.sleep(1.0)
         for parent in pipes:
             parent.send("start")
         time.sleep(0.3)
@@ -423,15 +436,16 @@ def main():
         time.sleep(2.0)  # messages in flight
         cpu1 = cpu_seconds(gateway.pid)
         peer_cpu = [cpu_seconds(pid) - c0 for pid, c0 in zip(peer_pids, peer_cpu0)]
-        received, latencies, closed, errors = 0, [], 0, 0
+        received, latencies, closed, errors, samples = 0, [], 0, 0, []
         for parent in pipes:
             parent.send("stop")
         for parent in pipes:
-            _, n, lat, c, e = recv_bounded(parent, 120, "stats")
+            _, n, lat, c, e, smp = recv_bounded(parent, 120, "stats")
             received += n
             latencies += lat
             closed += c
             errors += e
+            samples += smp
         emitted = sum(r.sent for r in replies)
         dropped = sum(r.dropped for r in replies)
         latencies.sort()
@@ -441,7 +455,8 @@ def main():
         print("backends emitted %d messages in %.1f s (%.0f/s; %d skipped: subscription still busy with the previous one)"
               % (emitted, emit_wall, emitted / emit_wall, dropped), flush=True)
         print("clients received %d messages: %.0f messages/s delivered (target %.0f); %d subscriptions closed early, "
-              "%d reader errors" % (received, delivered_rate, args.rate, closed, errors), flush=True)
+              "%d reader errors%s" % (received, delivered_rate, args.rate, closed, errors,
+                                      (": " + "; ".join(samples[:5])) if samples else ""), flush=True)
         print("latency backend send -> client receive: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms "
               "(target p99 < 5 ms) %s" % (ms[0], ms[1], ms[2], ms[3],
                                           "MET" if ms[2] < 5 and delivered_rate >= 0.95 * args.rate else "NOT MET"),

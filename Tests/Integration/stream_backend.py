@@ -316,6 +316,8 @@ class StreamBackend:
         # Kept out of the per-call records when untagged: the benchmark opens thousands.
         rec = self._new_record(request.tag, "Subscribe", context) if request.tag else None
         queue = asyncio.Queue(maxsize=1)
+        # Response headers now, so that the first message costs what every later one does.
+        await context.send_initial_metadata(())
         self._subscribers.append(queue)
         payload = b"p" * request.payload_bytes if request.payload_bytes > 0 else b""
         index = 0
@@ -396,6 +398,10 @@ class StreamBackend:
             ("grpc.max_receive_message_length", 16 << 20),
             ("grpc.max_send_message_length", 16 << 20),
             ("grpc.so_reuseport", 0),
+            # grpc core cancels calls that wait for the application beyond a queue of 1000
+            # (hard limit 3000); a burst of thousands of subscriptions (the benchmark) needs more.
+            ("grpc.server.max_pending_requests", 100000),
+            ("grpc.server.max_pending_requests_hard_limit", 100000),
         ])
         self._server.add_generic_rpc_handlers((self._handlers(),))
         self.port = self._server.add_insecure_port("%s:%d" % (self.host, self.requested_port))

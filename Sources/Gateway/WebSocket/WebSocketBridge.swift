@@ -81,9 +81,10 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
         case .pong:
             break
         case .connectionClose:
-            call?.cancel(RPCStatus(.cancelled, "the WebSocket client closed"))
-            call = nil
-            close(code: 1000, reason: "")
+            var data = frame.unmaskedData
+            let code = data.readInteger(as: UInt16.self) ?? 1000
+            close(code: code == 1005 || code == 1006 || code == 1015 ? 1000 : code, reason: "",
+                  cancelling: RPCStatus(.cancelled, "the WebSocket client closed"))
         case .text, .binary, .continuation:
             do {
                 if let message = try assembler.push(frame) { received(message) }
@@ -116,8 +117,15 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
     }
 
     private func requestMessage(_ message: WebSocketMessageAssembler.Message) throws(RPCStatus) -> [UInt8] {
-        guard message.isText else { return message.bytes }
         let options = snapshot.options(for: accepted.route.method.fullName)
+        guard message.isText else {
+            do {
+                try snapshot.codec.validate(message.bytes, messageIndex: accepted.route.method.inputIndex, maxDepth: options.input.maxDepth)
+            } catch {
+                throw RPCStatus(.invalidArgument, "invalid protobuf message: \(error)")
+            }
+            return message.bytes
+        }
         do {
             return try snapshot.codec.binary(fromJSON: message.bytes, messageIndex: accepted.route.method.inputIndex, options: options.input)
         } catch {
@@ -186,17 +194,16 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
 
     func upstreamFinished(status: RPCStatus, trailers: HPACKHeaders) {
         call = nil
+        guard !closing else { return }
         if status.code == .ok { close(code: 1000, reason: "") } else { fail(status) }
     }
 
     /// Sends `{"error": status}` and closes with 4000 + the code.
     private func fail(_ status: RPCStatus) {
         guard !closing else { return }
-        call?.cancel(status)
-        call = nil
         let body = Array("{\"error\":".utf8) + snapshot.errors.render(status) + Array("}".utf8)
         send(frame(.text, body))
-        close(code: UInt16(4000 + max(0, min(status.code.rawValue, 999))), reason: status.message)
+        close(code: UInt16(4000 + max(0, min(status.code.rawValue, 999))), reason: status.message, cancelling: status)
     }
 
     // MARK: Backpressure, keepalive, closing
@@ -218,8 +225,16 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
         let full = !context.channel.isWritable || queuedMessages >= options.bufferMessages
         if full, !paused {
             paused = true
-            slowSince = .now()
+            let since = NIODeadline.now()
+            slowSince = since
             call?.pauseReading()
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .nanoseconds(Int64(options.slowClientSeconds * 1e9))) {
+                let bridge = bound.value
+                if bridge.paused, bridge.slowSince == since {
+                    bridge.close(code: 1008, reason: "the client does not keep up", cancelling: RPCStatus(.cancelled, "the client does not keep up"))
+                }
+            }
         } else if !full, paused, queuedMessages <= options.bufferMessages / 2 {
             paused = false
             slowSince = nil
@@ -230,25 +245,27 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
     private func tick() {
         guard context != nil, !closing else { return }
         let now = NIODeadline.now()
-        if let slowSince, now - slowSince > .nanoseconds(Int64(options.slowClientSeconds * 1e9)) {
-            return close(code: 1008, reason: "the client does not keep up")
-        }
         if now - lastHeard > .nanoseconds(Int64(options.idleTimeoutSeconds * 1e9)) {
-            return close(code: 1001, reason: "idle")
+            return close(code: 1001, reason: "idle", cancelling: RPCStatus(.cancelled, "the WebSocket client was idle"))
         }
         send(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer()))
     }
 
     /// Closes with 1001 when the gateway shuts down.
     func goingAway() {
-        call?.cancel(RPCStatus(.unavailable, "the gateway is shutting down"))
-        call = nil
-        close(code: 1001, reason: "the gateway is shutting down")
+        close(code: 1001, reason: "the gateway is shutting down", cancelling: RPCStatus(.unavailable, "the gateway is shutting down"))
     }
 
-    private func close(code: UInt16, reason: String) {
+    /// Sends a close frame and closes the connection once it is written, or after a second
+    /// when the client does not take it. A call still running is cancelled with `status`
+    /// (after `closing` is set, so that its end adds no frames).
+    private func close(code: UInt16, reason: String, cancelling status: RPCStatus? = nil) {
         guard let context, !closing else { return }
         closing = true
+        if let status, let call {
+            self.call = nil
+            call.cancel(status)
+        }
         var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         data.writeInteger(code)
         data.writeBytes(reason.utf8.prefix(123))
@@ -256,6 +273,7 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data))).whenComplete { _ in
             channel.close(promise: nil)
         }
+        context.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
     }
 
     private func frame(_ opcode: WebSocketOpcode, _ payload: [UInt8]) -> WebSocketFrame {

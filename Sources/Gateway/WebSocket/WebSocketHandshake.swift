@@ -1,5 +1,6 @@
 import HTTPRules
 import NIOHTTP1
+import ProtoJSON
 import Transcoding
 
 /// Decides whether an HTTP request may become a WebSocket: the path must match a route of a
@@ -37,6 +38,9 @@ struct WebSocketHandshake {
         let uri = Substring(head.uri)
         let path = uri.firstIndex(of: "?").map { uri[..<$0] } ?? uri
         let query = uri.firstIndex(of: "?").map { uri[uri.index(after: $0)...] }
+        guard let key = head.headers.first(name: "sec-websocket-key"), Base64.decode(key)?.count == 16 else {
+            return .failure(status(.invalidArgument, "invalid WebSocket handshake: Sec-WebSocket-Key must be 16 bytes in base64", http: 400))
+        }
         guard let (route, captures) = streamingRoute(routes, path: path) else {
             return .failure(status(.notFound, "no streaming method is bound to \(path)", http: 404))
         }
