@@ -54,6 +54,12 @@ public struct RPCStatus: Error, Sendable, Equatable, CustomStringConvertible {
         self.detailsBinary = detailsBinary
     }
 
+    /// A gateway-level status answered with its own HTTP status (404, 405, 413, 415, ...).
+    public init(_ code: Code, _ message: String, httpStatus: Int) {
+        self.init(code, message)
+        httpStatusOverride = httpStatus
+    }
+
     public var description: String { "\(code): \(message)" }
 
     public static func == (lhs: RPCStatus, rhs: RPCStatus) -> Bool {

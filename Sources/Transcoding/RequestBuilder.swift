@@ -108,9 +108,7 @@ public struct RequestBuilder: Sendable {
         guard let contentType else { return }
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingSpaces().lowercased() } ?? ""
         guard mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json")) else {
-            var status = RPCStatus(.invalidArgument, "unsupported content type \(contentType); send application/json")
-            status.httpStatusOverride = 415
-            throw status
+            throw RPCStatus(.invalidArgument, "unsupported content type \(contentType); send application/json", httpStatus: 415)
         }
     }
 

@@ -99,7 +99,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         readTimer = context.eventLoop.scheduleTask(in: timeout) { bound.value.readTimedOut() }
         guard head.uri.utf8.count <= gateway.limits.maxPathBytes else {
-            return reject(status(.invalidArgument, "the request path is longer than \(gateway.limits.maxPathBytes) bytes", http: 414))
+            return reject(RPCStatus(.invalidArgument, "the request path is longer than \(gateway.limits.maxPathBytes) bytes", httpStatus: 414))
         }
         if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > gateway.limits.maxBodyBytes {
             return tooLarge()
@@ -108,7 +108,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
             // Reaching here means the upgrade was refused; say why.
             switch WebSocketHandshake.decide(head, routes: snapshot.routes, options: gateway.webSocketOptions) {
             case .failure(let status): return reject(status)
-            case .success: return reject(status(.invalidArgument, "invalid WebSocket handshake", http: 400))
+            case .success: return reject(RPCStatus(.invalidArgument, "invalid WebSocket handshake", httpStatus: 400))
             }
         }
         let uri = Substring(head.uri)
@@ -123,31 +123,26 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
             self.route = route
             self.captures = captures
         case .methodNotAllowed(let allowed):
-            var error = status(.unimplemented, "\(head.method.rawValue) is not allowed on \(path)", http: 405)
+            var error = RPCStatus(.unimplemented, "\(head.method.rawValue) is not allowed on \(path)", httpStatus: 405)
             error.headers = [("Allow", allowed.joined(separator: ", "))]
             reject(error)
         case .notFound:
-            reject(status(.notFound, "no route for \(head.method.rawValue) \(path)", http: 404))
+            reject(RPCStatus(.notFound, "no route for \(head.method.rawValue) \(path)", httpStatus: 404))
         }
     }
 
     private func reject(_ status: RPCStatus) { rejection = status }
 
     private func tooLarge() {
-        reject(status(.resourceExhausted, "the request body exceeds \(gateway.limits.maxBodyBytes) bytes", http: 413))
+        reject(RPCStatus(.resourceExhausted, "the request body exceeds \(gateway.limits.maxBodyBytes) bytes", httpStatus: 413))
         answer(rejection!, close: true)
     }
 
     private func readTimedOut() {
         guard head != nil, call == nil, !responseStarted else { return }
-        answer(status(.deadlineExceeded, "the request was not received within \(gateway.limits.requestReadTimeoutSeconds) s", http: 408), close: true)
+        answer(RPCStatus(.deadlineExceeded, "the request was not received within \(gateway.limits.requestReadTimeoutSeconds) s", httpStatus: 408), close: true)
     }
 
-    private func status(_ code: RPCStatus.Code, _ message: String, http: Int) -> RPCStatus {
-        var status = RPCStatus(code, message)
-        status.httpStatusOverride = http
-        return status
-    }
 
     // MARK: Calling the backend
 

@@ -39,13 +39,13 @@ struct WebSocketHandshake {
         let path = uri.firstIndex(of: "?").map { uri[..<$0] } ?? uri
         let query = uri.firstIndex(of: "?").map { uri[uri.index(after: $0)...] }
         guard let key = head.headers.first(name: "sec-websocket-key"), Base64.decode(key)?.count == 16 else {
-            return .failure(status(.invalidArgument, "invalid WebSocket handshake: Sec-WebSocket-Key must be 16 bytes in base64", http: 400))
+            return .failure(RPCStatus(.invalidArgument, "invalid WebSocket handshake: Sec-WebSocket-Key must be 16 bytes in base64", httpStatus: 400))
         }
         guard let (route, captures) = streamingRoute(routes, path: path) else {
-            return .failure(status(.notFound, "no streaming method is bound to \(path)", http: 404))
+            return .failure(RPCStatus(.notFound, "no streaming method is bound to \(path)", httpStatus: 404))
         }
         guard isAllowed(origin: head.headers.first(name: "origin"), host: head.headers.first(name: "host"), options: options) else {
-            return .failure(status(.permissionDenied, "origin \(head.headers.first(name: "origin") ?? "") may not open WebSockets here", http: 403))
+            return .failure(RPCStatus(.permissionDenied, "origin \(head.headers.first(name: "origin") ?? "") may not open WebSockets here", httpStatus: 403))
         }
         let offered = head.headers[canonicalForm: "sec-websocket-protocol"].map(String.init)
         let token = offered.first { $0.hasPrefix(bearerPrefix) }.map { String($0.dropFirst(bearerPrefix.count)) }
@@ -87,9 +87,4 @@ struct WebSocketHandshake {
         return nil
     }
 
-    private static func status(_ code: RPCStatus.Code, _ message: String, http: Int) -> RPCStatus {
-        var status = RPCStatus(code, message)
-        status.httpStatusOverride = http
-        return status
-    }
 }
