@@ -14,26 +14,33 @@ final class RoundRobin: Sendable {
 /// The endpoints of one service on one event loop, taken round-robin, skipping endpoints that
 /// are backing off after a failed connect.
 final class UpstreamCluster {
-    private let connections: [UpstreamConnection]
+    /// The connections to each endpoint; the first is made at once, more when it is busy.
+    private var endpoints: [[UpstreamConnection]]
     private let rotation: RoundRobin
+    private let makeConnection: (UpstreamEndpoint) -> UpstreamConnection
 
-    init(_ connections: [UpstreamConnection], rotation: RoundRobin) {
-        self.connections = connections
+    init(_ endpoints: [UpstreamEndpoint], rotation: RoundRobin, makeConnection: @escaping (UpstreamEndpoint) -> UpstreamConnection) {
+        self.endpoints = endpoints.map { [makeConnection($0)] }
         self.rotation = rotation
+        self.makeConnection = makeConnection
     }
 
-    var count: Int { connections.count }
+    var count: Int { endpoints.count }
 
-    /// The next connection in rotation, or nil when every endpoint is backing off.
+    /// A connection of the next endpoint in rotation, or nil when every endpoint is backing off.
     func next() -> UpstreamConnection? {
-        for _ in 0..<connections.count {
-            let connection = connections[rotation.next() % connections.count]
-            if connection.isInRotation { return connection }
+        for _ in 0..<endpoints.count {
+            let index = rotation.next() % endpoints.count
+            guard let first = endpoints[index].first, first.isInRotation else { continue }
+            if let free = endpoints[index].first(where: \.hasCapacity) { return free }
+            let added = makeConnection(first.endpoint)
+            endpoints[index].append(added)
+            return added
         }
         return nil
     }
 
-    func close() { connections.forEach { $0.close() } }
+    func close() { endpoints.joined().forEach { $0.close() } }
 }
 
 /// Sends gRPC calls to the backends of each service over HTTP/2. Each event loop has its own
@@ -85,11 +92,11 @@ public final class UpstreamClient: Sendable {
         _ configuration: Configuration, rotations: [String: RoundRobin], loop: EventLoop, tls: NIOSSLContext?
     ) -> sending [String: UpstreamCluster] {
         var clusters: [String: UpstreamCluster] = [:]
+        let connectTimeout = configuration.connectTimeout
         for (service, endpoints) in configuration.endpoints {
-            let connections = endpoints.map {
-                UpstreamConnection(endpoint: $0, eventLoop: loop, tls: $0.useTLS ? tls : nil, connectTimeout: configuration.connectTimeout)
+            clusters[service] = UpstreamCluster(endpoints, rotation: rotations[service] ?? RoundRobin()) { endpoint in
+                UpstreamConnection(endpoint: endpoint, eventLoop: loop, tls: endpoint.useTLS ? tls : nil, connectTimeout: connectTimeout)
             }
-            clusters[service] = UpstreamCluster(connections, rotation: rotations[service] ?? RoundRobin())
         }
         return clusters
     }

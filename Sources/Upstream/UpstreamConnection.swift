@@ -40,6 +40,7 @@ final class UpstreamConnection {
     /// Starts `handler`'s call on a new stream; `failed` is called instead when the connection
     /// cannot be made, so that the caller may try another endpoint.
     func open(_ handler: UpstreamCallHandler, failed: @escaping (RPCStatus) -> Void) {
+        streams += 1
         switch state {
         case .ready(_, let multiplexer):
             createStream(handler, multiplexer)
@@ -52,9 +53,26 @@ final class UpstreamConnection {
         }
     }
 
+    /// Calls started here and not yet ended, waiting ones included.
+    private(set) var streams = 0
+
+    /// Whether another call fits: HTTP/2 servers that announce no limit get NIO's default of
+    /// 100 concurrent streams, so a busy endpoint gets more connections instead of a queue.
+    var hasCapacity: Bool { streams < Self.streamsPerConnection }
+
+    static let streamsPerConnection = 100
+
     private func createStream(_ handler: UpstreamCallHandler, _ multiplexer: NIOHTTP2Handler.StreamMultiplexer) {
         let bound = NIOLoopBound(handler, eventLoop: eventLoop)
-        multiplexer.createStreamChannel(promise: nil) { channel in
+        let this = NIOLoopBound(self, eventLoop: eventLoop)
+        let created = eventLoop.makePromise(of: Channel.self)
+        created.futureResult.whenComplete { result in
+            switch result {
+            case .success(let channel): channel.closeFuture.whenComplete { _ in this.value.streams -= 1 }
+            case .failure: this.value.streams -= 1
+            }
+        }
+        multiplexer.createStreamChannel(promise: created) { channel in
             channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(bound.value) }
         }
     }
@@ -104,7 +122,9 @@ final class UpstreamConnection {
         if case .connecting(let queued) = state { waiting = queued }
         failures = 0
         state = .ready(channel, multiplexer)
-        for (handler, _) in waiting where !handler.isFinished { createStream(handler, multiplexer) }
+        for (handler, _) in waiting {
+            if handler.isFinished { streams -= 1 } else { createStream(handler, multiplexer) }
+        }
         let this = NIOLoopBound(self, eventLoop: eventLoop)
         channel.closeFuture.whenComplete { _ in
             let connection = this.value
@@ -119,6 +139,7 @@ final class UpstreamConnection {
         let backoff = TimeAmount.milliseconds(Int64(min(30_000, 250 << min(failures, 7))))
         state = .backingOff(until: .now() + backoff)
         let status = RPCStatus(.unavailable, "cannot connect to \(endpoint): \(error)")
+        streams -= waiting.count
         for (_, failed) in waiting { failed(status) }
     }
 
