@@ -80,3 +80,20 @@ run_h2load "h2c GET /v1/payments/id" "$gateway/v1/payments/pay_1001"
 echo "== gRPC direct to the backend (h2load, no gateway)"
 h2load -c64 -m1 -D "$seconds" -d "$work/get.grpc" -H 'content-type: application/grpc' -H 'te: trailers' \
   "$backend/payments.v1.PaymentService/GetPayment" 2>&1 | grep -E 'finished in|requests:|time for request'
+
+# Open loop at 1,000 requests/s for $seconds s (10 clients, each on a fixed schedule of one request
+# every 10 ms): latency percentiles through the gateway and directly to the backend.
+open_loop() {  # name, uri, h2load args...
+  local name=$1 uri=$2; shift 2
+  : >"$work/timing"
+  for ((t = 0; t < seconds * 1000; t += 10)); do printf '%d\t%s\n' "$t" "$uri" >>"$work/timing"; done
+  rm -f "$work/log"
+  h2load -c10 -m10 --timing-script-file="$work/timing" --log-file="$work/log" "$@" >/dev/null 2>&1 || true
+  sort -n -k3 "$work/log" | awk -v name="$name" '{ d[NR] = $3 } END {
+    if (NR == 0) { print name ": no requests"; exit }
+    printf "%-40s %d requests, p50 %.0f us, p99 %.0f us\n", name, NR, d[int(NR * 0.5) + 1], d[int(NR * 0.99) + 1] }'
+}
+echo "== open loop, 1,000 requests/s"
+open_loop "h2c GET /v1/payments/id via gateway" "$gateway/v1/payments/pay_1001"
+open_loop "gRPC GetPayment direct to the backend" "$backend/payments.v1.PaymentService/GetPayment" \
+  -d "$work/get.grpc" -H 'content-type: application/grpc' -H 'te: trailers'
