@@ -1420,8 +1420,24 @@ def test_huge_header_rejected_and_alive(gateway):
         data = recv_all(sock, timeout=5)
     finally:
         sock.close()
-    if data:
-        assert data.startswith(b"HTTP/1.1 4"), data[:300]
+    assert data.startswith(b"HTTP/1.1 431 "), data[:300]
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert b"content-type: application/json" in head.lower(), head
+    assert json.loads(body) == {"code": 3, "message": "the request headers are too large"}
+    assert_alive(gateway)
+
+
+def test_unparsable_request_gets_json_400(gateway):
+    host, port = gateway.host_port
+    sock = socket.create_connection((host, port), timeout=5)
+    try:
+        sock.sendall(b"GARBAGE\r\n\r\n")
+        data = recv_all(sock, timeout=5)
+    finally:
+        sock.close()
+    assert data.startswith(b"HTTP/1.1 400 "), data[:300]
+    body = json.loads(data.partition(b"\r\n\r\n")[2])
+    assert body["code"] == 3 and body["message"].startswith("malformed HTTP request"), body
     assert_alive(gateway)
 
 

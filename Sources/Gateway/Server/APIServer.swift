@@ -55,16 +55,21 @@ enum APIServer {
         let sync = channel.pipeline.syncOperations
         guard isHTTP2 else {
             let requestHandler = RequestHandler(gateway: gateway, scheme: "http", activity: activity)
-            let boundHandler = NIOLoopBound(requestHandler, eventLoop: channel.eventLoop)
+            let errorResponder = ParseErrorResponder()
+            // After a WebSocket upgrade, the HTTP handlers of our own go too.
+            let httpHandlers = NIOLoopBound((requestHandler, errorResponder), eventLoop: channel.eventLoop)
             try sync.configureHTTPServerPipeline(
                 withPipeliningAssistance: true,
                 withServerUpgrade: (
                     upgraders: [webSocketUpgrader(gateway)],
                     completionHandler: { context in
-                        context.pipeline.syncOperations.removeHandler(boundHandler.value, promise: nil)
+                        let (requestHandler, errorResponder) = httpHandlers.value
+                        context.pipeline.syncOperations.removeHandler(requestHandler, promise: nil)
+                        context.pipeline.syncOperations.removeHandler(errorResponder, promise: nil)
                     }
                 ),
-                withErrorHandling: true)
+                withErrorHandling: false)
+            try sync.addHandler(errorResponder, position: .before(try sync.handler(type: HTTPServerPipelineHandler.self)))
             try sync.addHandler(requestHandler)
             return
         }
