@@ -48,10 +48,21 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        call?.cancel()
-        call = nil
-        setInProgress(false)
+        abandon()
         self.context = nil
+    }
+
+    /// The client went away (or the connection was upgraded) with a request unanswered:
+    /// cancel its call and count it as cancelled (499).
+    private func abandon() {
+        call?.cancel(RPCStatus(.cancelled, "the client went away"))
+        call = nil
+        readTimer?.cancel()
+        readTimer = nil
+        guard inProgress else { return }
+        setInProgress(false)
+        let elapsed = Double((NIODeadline.now() - started).nanoseconds) / 1e9
+        gateway.metrics.finished(httpStatus: 499, grpcCode: RPCStatus.Code.cancelled.description, seconds: elapsed)
     }
 
     private func setInProgress(_ value: Bool) {
@@ -61,8 +72,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        call?.cancel(RPCStatus(.cancelled, "the client went away"))
-        readTimer?.cancel()
+        abandon()
         context.fireChannelInactive()
     }
 
