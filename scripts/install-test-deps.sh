@@ -20,6 +20,7 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
 # protoc's well-known types (google/protobuf/*.proto) come with libprotobuf-dev on Debian.
 [ -f /usr/include/google/protobuf/descriptor.proto ] || need_apt+=(libprotobuf-dev)

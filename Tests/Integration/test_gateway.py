@@ -1549,3 +1549,46 @@ def test_metrics_count_requests(gateway):
     samples = [l for l in r.text.split("\n") if l.startswith("darwaza_http_requests_total")]
     assert samples, r.text[:2000]
     assert sum(float(l.rsplit(" ", 1)[1]) for l in samples) >= 3, samples
+
+
+def _self_signed_cert(directory):
+    """A certificate for localhost and 127.0.0.1 and its key, made with openssl."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def test_tls_upstream_with_private_ca(darwaza, echo_descriptors, tmp_path):
+    import grpc
+    from concurrent import futures
+
+    cert, key = _self_signed_cert(str(tmp_path))
+    backend = EchoBackend("tls-b", echo_descriptors)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    server.add_generic_rpc_handlers((backend._handlers(),))
+    credentials = grpc.ssl_server_credentials([(open(key, "rb").read(), open(cert, "rb").read())])
+    port = server.add_secure_port("127.0.0.1:0", credentials)
+    server.start()
+    trusted = start_gateway(darwaza, [
+        "--descriptor-set", echo_descriptors, "--upstream", "%s=https://localhost:%d" % (SERVICE, port),
+        "--upstream-ca", cert, "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+    ])
+    untrusted = start_gateway(darwaza, [
+        "--descriptor-set", echo_descriptors, "--upstream", "%s=https://localhost:%d" % (SERVICE, port),
+        "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+    ])
+    try:
+        r = get(trusted, "/v1/echo/over-tls")
+        assert r.status == 200, r
+        assert r.json()["request"] == {"id": "over-tls"}
+        assert r.header("grpc-metadata-x-backend") == "tls-b"
+        refused = get(untrusted, "/v1/echo/over-tls")
+        assert refused.status == 503, refused
+        assert refused.json()["code"] == 14, refused
+    finally:
+        stop_gateway_checked(trusted)
+        stop_gateway_checked(untrusted)
+        server.stop(0.5).wait(5)
