@@ -56,18 +56,21 @@ def darwaza():
 # Gateway process
 
 
-class GatewayStartError(Exception):
+class GatewayStartError(RuntimeError):
     pass
 
 
 class Gateway:
-    """One `darwaza serve` process; parses the printed listening/admin addresses."""
+    """One `darwaza serve` (or `demo`) process; parses the printed listening/admin addresses."""
 
-    def __init__(self, binary, args, cwd=None, env=None):
+    def __init__(self, binary, args, cwd=None, env=None, command="serve", need_admin=True, preexec_fn=None):
         self.binary = binary
         self.args = list(args)
         self.cwd = cwd
         self.env = env
+        self.command = command
+        self.need_admin = need_admin
+        self.preexec_fn = preexec_fn
         self.proc = None
         self.stdout_lines = []
         self.url = None
@@ -78,7 +81,7 @@ class Gateway:
 
     @property
     def cmd(self):
-        return [self.binary, "serve"] + self.args
+        return [self.binary, self.command] + self.args
 
     def start(self, timeout=START_TIMEOUT):
         self.proc = subprocess.Popen(
@@ -88,6 +91,7 @@ class Gateway:
             stderr=self._stderr_file,
             cwd=self.cwd,
             env=self.env,
+            preexec_fn=self.preexec_fn,
         )
         self._reader = threading.Thread(target=self._read_stdout, daemon=True)
         self._reader.start()
@@ -113,10 +117,10 @@ class Gateway:
             self.stdout_lines.append(line)
             text = line.strip()
             if text.startswith("listening http://") and self.url is None:
-                self.url = text.split(" ", 1)[1].strip()
+                self.url = text.split(" ", 1)[1].strip().rstrip("/")
             elif text.startswith("admin http://") and self.admin_url is None:
-                self.admin_url = text.split(" ", 1)[1].strip()
-            if self.url and self.admin_url:
+                self.admin_url = text.split(" ", 1)[1].strip().rstrip("/")
+            if self.url and (self.admin_url or not self.need_admin):
                 self._ready.set()
 
     @property
@@ -132,6 +136,18 @@ class Gateway:
     @property
     def authority(self):
         return self.url[len("http://"):].rstrip("/")
+
+    @property
+    def host(self):
+        return self.host_port[0]
+
+    @property
+    def ws_url(self):
+        return "ws://" + self.authority
+
+    @property
+    def pid(self):
+        return self.proc.pid
 
     def stderr(self):
         try:

@@ -26,6 +26,8 @@ import threading
 import time
 import zlib
 
+from conftest import Gateway
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 STREAMS_DESCRIPTORS = os.path.join(REPO_ROOT, "proto", "descriptors", "streams.binpb")
@@ -48,122 +50,25 @@ def darwaza_binary():
 # Gateway / demo processes
 
 
-class DarwazaProcess:
-    """`darwaza <command> ARGS` with stdout parsed for `listening http://...` (and `admin http://...`
-    when `need_admin`). stderr goes to a temporary file, shown in failures."""
+class DarwazaProcess(Gateway):
+    """`darwaza serve|demo` with port 0, optionally with a raised open-file limit."""
 
     def __init__(self, binary, command, args, need_admin=True, nofile=None, cwd=None):
-        self.binary = binary
-        self.command = command
-        self.args = list(args)
-        self.need_admin = need_admin
-        self.nofile = nofile
-        self.cwd = cwd
-        self.proc = None
-        self.url = None
-        self.admin_url = None
-        self.stdout_lines = []
-        self._ready = threading.Event()
-        self._stderr = tempfile.NamedTemporaryFile(prefix="darwaza-%s-" % command, suffix=".log", delete=False)
-
-    @property
-    def cmd(self):
-        return [self.binary, self.command] + self.args
-
-    def start(self, timeout=30.0):
-        def raise_nofile(limit=self.nofile):
+        def raise_nofile(limit=nofile):
             import resource
 
             soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
             want = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
             resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, want), hard))
 
-        preexec = raise_nofile if self.nofile else None
+        super().__init__(binary, args, cwd=cwd, command=command, need_admin=need_admin,
+                         preexec_fn=raise_nofile if nofile else None)
 
-        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self._stderr, cwd=self.cwd, preexec_fn=preexec)
-        threading.Thread(target=self._read_stdout, daemon=True).start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._ready.wait(0.05):
-                return self
-            if self.proc.poll() is not None:
-                time.sleep(0.2)
-                raise RuntimeError("darwaza %s exited with %s before listening\ncmd: %s\nstdout: %s\nstderr: %s" % (
-                    self.command, self.proc.returncode, self.cmd, "".join(self.stdout_lines), self.stderr()))
-        self.kill()
-        raise RuntimeError("darwaza %s did not print its addresses within %.0fs\ncmd: %s\nstdout: %s\nstderr: %s" % (
-            self.command, timeout, self.cmd, "".join(self.stdout_lines), self.stderr()))
-
-    def _read_stdout(self):
-        for raw in iter(self.proc.stdout.readline, b""):
-            line = raw.decode("utf-8", "replace")
-            self.stdout_lines.append(line)
-            text = line.strip()
-            if text.startswith("listening http://") and self.url is None:
-                self.url = text.split(" ", 1)[1].strip().rstrip("/")
-            elif text.startswith("admin http://") and self.admin_url is None:
-                self.admin_url = text.split(" ", 1)[1].strip().rstrip("/")
-            if self.url and (self.admin_url or not self.need_admin):
-                self._ready.set()
-
-    @property
-    def authority(self):
-        return self.url[len("http://"):]
-
-    @property
-    def host(self):
-        return self.authority.rsplit(":", 1)[0]
-
-    @property
-    def port(self):
-        return int(self.authority.rsplit(":", 1)[1])
-
-    @property
-    def ws_url(self):
-        return "ws://" + self.authority
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def stderr(self):
-        try:
-            with open(self._stderr.name, "r", errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
+    def start(self, timeout=30.0):
+        return super().start(timeout)
 
     def stop(self, sig=signal.SIGTERM, timeout=25.0):
-        """Signals the process; returns its exit status, or None if it had to be killed."""
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                return None
-        return self.proc.returncode
-
-    def kill(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
-
-    def cleanup(self):
-        self.kill()
-        try:
-            os.unlink(self._stderr.name)
-        except OSError:
-            pass
+        return super().stop(sig, timeout)
 
 
 def _yaml_value(value, indent):
