@@ -177,7 +177,6 @@ def client_main(conn, url, count, concurrency, deflate, open_timeout, direct_url
 async def _client(conn, url, count, concurrency, deflate, open_timeout):
     from websockets.asyncio.client import connect
 
-    loop = asyncio.get_running_loop()
     sem = asyncio.Semaphore(concurrency)
     sockets = []
     failures = []
@@ -219,8 +218,16 @@ async def _client(conn, url, count, concurrency, deflate, open_timeout):
     await asyncio.gather(*(open_one() for _ in range(count)))
     conn.send(("opened", len(sockets), failures[:5], len(failures), time.monotonic() - t0))
 
+    async def close():
+        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+
+    await _serve_commands(conn, state, close)
+
+
+async def _serve_commands(conn, state, close):
+    """Answers the parent's start/stop/close commands for one client process."""
     commands = asyncio.Queue()
-    loop.add_reader(conn.fileno(), lambda: commands.put_nowait(conn.recv()))
+    asyncio.get_running_loop().add_reader(conn.fileno(), lambda: commands.put_nowait(conn.recv()))
     while True:
         cmd = await commands.get()
         if cmd == "start":
@@ -232,7 +239,7 @@ async def _client(conn, url, count, concurrency, deflate, open_timeout):
             conn.send(("stats", state["received"], state["latencies"], state["closed"], state["errors"],
                        state["samples"]))
         elif cmd == "close":
-            await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+            await close()
             conn.send(("closed",))
             return
 
@@ -271,26 +278,14 @@ async def _direct_client(conn, urls, count):
         asyncio.ensure_future(reader(call))
     await asyncio.sleep(0.5)
     conn.send(("opened", len(calls), [], 0, time.monotonic() - t0))
-    loop = asyncio.get_running_loop()
-    commands = asyncio.Queue()
-    loop.add_reader(conn.fileno(), lambda: commands.put_nowait(conn.recv()))
-    while True:
-        cmd = await commands.get()
-        if cmd == "start":
-            state["received"] = 0
-            state["latencies"] = []
-            state["measuring"] = True
-        elif cmd == "stop":
-            state["measuring"] = False
-            conn.send(("stats", state["received"], state["latencies"], state["closed"], state["errors"],
-                       state["samples"]))
-        elif cmd == "close":
-            for call in calls:
-                call.cancel()
-            for ch in channels:
-                await ch.close()
-            conn.send(("closed",))
-            return
+
+    async def close():
+        for call in calls:
+            call.cancel()
+        for ch in channels:
+            await ch.close()
+
+    await _serve_commands(conn, state, close)
 
 
 def recv_bounded(conn, timeout, what):

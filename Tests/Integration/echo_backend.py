@@ -38,7 +38,8 @@ import time
 from concurrent import futures
 
 import grpc
-from google.protobuf import any_pb2, descriptor_pb2, descriptor_pool, json_format, message_factory
+from google.protobuf import json_format, message_factory
+from descriptor_sets import load_pool
 
 SERVICE = "darwaza.testing.echo.EchoService"
 PKG = "darwaza.testing.echo"
@@ -53,11 +54,7 @@ class Schema:
     """Message classes for the echo service, from a descriptor set file."""
 
     def __init__(self, path=DEFAULT_DESCRIPTORS):
-        with open(path, "rb") as f:
-            fds = descriptor_pb2.FileDescriptorSet.FromString(f.read())
-        self.pool = descriptor_pool.DescriptorPool()
-        for file in fds.file:  # --include_imports lists dependencies first
-            self.pool.AddSerializedFile(file.SerializeToString())
+        self.pool = load_pool(path)
         self.service = self.pool.FindServiceByName(SERVICE)
 
     def cls(self, full_name):

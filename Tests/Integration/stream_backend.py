@@ -28,7 +28,8 @@ import threading
 import time
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf import message_factory
+from descriptor_sets import load_pool
 
 PKG = "darwaza.testing.streams"
 SERVICE = PKG + ".StreamService"
@@ -45,11 +46,7 @@ def status_code(number):
 
 class Schema:
     def __init__(self, path=DEFAULT_DESCRIPTORS):
-        with open(path, "rb") as f:
-            fds = descriptor_pb2.FileDescriptorSet.FromString(f.read())
-        self.pool = descriptor_pool.DescriptorPool()
-        for file in fds.file:  # --include_imports lists dependencies first
-            self.pool.AddSerializedFile(file.SerializeToString())
+        self.pool = load_pool(path)
         self.service = self.pool.FindServiceByName(SERVICE)
 
     def cls(self, name):
