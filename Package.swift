@@ -45,14 +45,22 @@ let package = Package(
             name: "Gateway",
             dependencies: ["Upstream", "CZlib", .product(name: "Yams", package: "Yams")] + nio
         ),
-        .target(name: "DemoPayments", dependencies: ["Upstream"] + nio),
+        .target(name: "LoopbackGRPC", dependencies: ["Upstream"] + nio),
+        .target(name: "DemoPayments", dependencies: ["LoopbackGRPC"] + nio),
+        .target(
+            name: "Conformance",
+            dependencies: [
+                "Gateway", "LoopbackGRPC", .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ] + nio
+        ),
         .executableTarget(
             name: "darwaza",
-            dependencies: ["Gateway", "DemoPayments", .product(name: "ArgumentParser", package: "swift-argument-parser")] + nio
+            dependencies: ["Gateway", "DemoPayments", "Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")] + nio
         ),
         .executableTarget(name: "darwaza-conformance-testee", dependencies: ["ProtoJSON"]),
         .target(name: "CMallocCounter"),
-        .executableTarget(name: "darwaza-bench", dependencies: ["ProtoJSON", "CMallocCounter", "DemoPayments", "HTTPRules"] + nio),
+        .executableTarget(name: "darwaza-bench", dependencies: ["ProtoJSON", "CMallocCounter", "LoopbackGRPC", "HTTPRules"] + nio),
         .testTarget(
             name: "ProtoSchemaTests",
             dependencies: ["ProtoSchema", .product(name: "SwiftProtobuf", package: "swift-protobuf")]

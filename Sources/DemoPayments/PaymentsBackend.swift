@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackGRPC
 import NIOCore
 import NIOHPACK
 import ProtoJSON

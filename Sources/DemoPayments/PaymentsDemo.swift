@@ -1,4 +1,5 @@
 import HTTPRules
+import LoopbackGRPC
 import NIOCore
 import ProtoJSON
 import ProtoSchema

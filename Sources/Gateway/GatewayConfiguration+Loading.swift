@@ -8,6 +8,17 @@ extension GatewayConfiguration {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw GatewayError("\(path): cannot read the file")
         }
+        var configuration = try decode(yaml: text, source: path)
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+        configuration.descriptorSets = configuration.descriptorSets.map { resolve($0, against: base) }
+        configuration.httpRules = configuration.httpRules.map { resolve($0, against: base) }
+        configuration.upstreamCA = configuration.upstreamCA.map { resolve($0, against: base) }
+        return configuration
+    }
+
+    /// Decodes configuration YAML; unknown keys and wrong types are errors naming `source`
+    /// and the key. Relative paths are left as written.
+    public static func decode(yaml text: String, source path: String) throws(GatewayError) -> GatewayConfiguration {
         let tree: Any?
         do {
             tree = try Yams.load(yaml: text)
@@ -34,12 +45,7 @@ extension GatewayConfiguration {
             }
         }
         do {
-            var configuration = try YAMLDecoder().decode(GatewayConfiguration.self, from: text)
-            let base = URL(fileURLWithPath: path).deletingLastPathComponent()
-            configuration.descriptorSets = configuration.descriptorSets.map { resolve($0, against: base) }
-            configuration.httpRules = configuration.httpRules.map { resolve($0, against: base) }
-            configuration.upstreamCA = configuration.upstreamCA.map { resolve($0, against: base) }
-            return configuration
+            return try YAMLDecoder().decode(GatewayConfiguration.self, from: text)
         } catch let error as DecodingError {
             throw GatewayError("\(path): \(describe(error))")
         } catch {
@@ -47,8 +53,8 @@ extension GatewayConfiguration {
         }
     }
 
-    /// Relative paths in a config file are relative to the file.
-    private static func resolve(_ path: String, against base: URL) -> String {
+    /// `path` as written in a file in `base`: absolute paths stay, relative ones join `base`.
+    public static func resolve(_ path: String, against base: URL) -> String {
         path.hasPrefix("/") ? path : base.appendingPathComponent(path).path
     }
 

@@ -33,6 +33,12 @@ public struct RPCStatus: Error, Sendable, Equatable, CustomStringConvertible {
 
         /// The canonical name, `NOT_FOUND`; `CODE_<n>` for codes outside the standard set.
         public var description: String { Self.names.indices.contains(rawValue) ? Self.names[rawValue] : "CODE_\(rawValue)" }
+
+        /// The code named `name` (`NOT_FOUND`), if it is one of the seventeen.
+        public init?(name: String) {
+            guard let index = Self.names.firstIndex(of: name) else { return nil }
+            rawValue = index
+        }
     }
 
     /// The status code.

@@ -1,4 +1,4 @@
-import DemoPayments
+import LoopbackGRPC
 import HTTPRules
 import NIOCore
 import NIOPosix

@@ -4,13 +4,13 @@ import ArgumentParser
 import Glibc
 #endif
 
-/// The `darwaza` command line: serve, demo, check.
+/// The `darwaza` command line: serve, demo, conformance, check.
 @main
 struct Darwaza: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "darwaza",
         abstract: "A protocol-translating edge gateway: REST/JSON and browser streams in front of gRPC services.",
-        subcommands: [ServeCommand.self, DemoCommand.self, CheckCommand.self])
+        subcommands: [ServeCommand.self, DemoCommand.self, ConformanceCommand.self, CheckCommand.self])
 
     /// Runs the command; usage errors and bad input files exit 2 with a one-line reason.
     static func main() async {

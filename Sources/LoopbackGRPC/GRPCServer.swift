@@ -13,6 +13,8 @@ public final class GRPCResponseWriter {
     private(set) var isFinished = false
     /// Called once if the client cancels before the call is finished.
     public var onCancel: (() -> Void)?
+    /// Response headers sent before the first message (or before the trailers, if none).
+    public var initialMetadata: [(String, String)] = []
 
     init(context: ChannelHandlerContext) { self.context = context }
 
@@ -31,6 +33,7 @@ public final class GRPCResponseWriter {
     public func finish(_ status: RPCStatus, trailers extra: [(String, String)] = []) {
         guard !isFinished else { return }
         isFinished = true
+        if !initialMetadata.isEmpty { sendHeadersIfNeeded() }
         var trailers: HPACKHeaders = [:]
         if !sentHeaders { trailers.add(contentsOf: [(":status", "200"), ("content-type", "application/grpc")]) }
         trailers.add(name: "grpc-status", value: String(status.code.rawValue))
@@ -51,7 +54,8 @@ public final class GRPCResponseWriter {
     private func sendHeadersIfNeeded() {
         guard !sentHeaders else { return }
         sentHeaders = true
-        let headers: HPACKHeaders = [":status": "200", "content-type": "application/grpc"]
+        var headers: HPACKHeaders = [":status": "200", "content-type": "application/grpc"]
+        headers.add(contentsOf: initialMetadata)
         context.write(NIOAny(HTTP2Frame.FramePayload.headers(.init(headers: headers))), promise: nil)
     }
 

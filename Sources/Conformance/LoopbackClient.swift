@@ -1,0 +1,71 @@
+import NIOCore
+import NIOPosix
+
+/// A client connection to the gateway under test: raw bytes out, bytes in, with a deadline
+/// after which the connection is closed.
+struct LoopbackClient {
+    private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    /// Everything received and not yet consumed.
+    var buffer: [UInt8] = []
+    /// Whether the gateway closed the connection (or the deadline did).
+    private(set) var ended = false
+
+    /// Connects to `port` on loopback and runs `body` with the connection; it is closed after
+    /// `timeout` seconds, which ends whatever `body` is waiting for.
+    static func withConnection<Result: Sendable>(
+        port: Int, timeout: Double, group: EventLoopGroup, _ body: (inout LoopbackClient) async throws -> Result
+    ) async throws -> Result {
+        let channel = try await ClientBootstrap(group: group)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let deadline = channel.channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout * 1e9))) {
+            channel.channel.close(promise: nil)
+        }
+        defer { deadline.cancel() }
+        return try await channel.executeThenClose { inbound, outbound in
+            var client = LoopbackClient(inbound: inbound.makeAsyncIterator(), outbound: outbound)
+            return try await body(&client)
+        }
+    }
+
+    private init(inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+        self.inbound = inbound
+        self.outbound = outbound
+    }
+
+    /// Sends bytes.
+    func send(_ bytes: [UInt8]) async throws {
+        try await outbound.write(ByteBuffer(bytes: bytes))
+    }
+
+    /// Waits for more bytes; false once the connection has ended.
+    mutating func receive() async -> Bool {
+        guard !ended else { return false }
+        do {
+            if let chunk = try await inbound.next() {
+                buffer += chunk.readableBytesView
+                return true
+            }
+        } catch {}
+        ended = true
+        return false
+    }
+
+    /// Reads one HTTP response.
+    mutating func readAnswer(bodyless: Bool) async throws -> HTTPAnswer {
+        while true {
+            if let (answer, consumed) = try HTTPAnswer.parse(buffer, ended: ended, bodyless: bodyless) {
+                buffer.removeFirst(consumed)
+                return answer
+            }
+            guard await receive() else {
+                throw CaseFailure(buffer.isEmpty ? "the connection closed with no response" : "the connection closed in the middle of a response")
+            }
+        }
+    }
+}
