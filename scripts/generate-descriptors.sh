@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the binary FileDescriptorSets under proto/descriptors/ that
-# Darwaza's tests load at run time. Run from the repository root:
+# Regenerates the binary FileDescriptorSets under proto/descriptors/ (and
+# conformance/descriptors/) that Darwaza's tests load at run time. Run from the repository root:
 #
 #   scripts/generate-descriptors.sh
 #
@@ -70,6 +70,13 @@ run_protoc "$OUT/echo.binpb" \
 # and scripts/bench-websocket.py), served by Tests/Integration/stream_backend.py.
 run_protoc "$OUT/streams.binpb" \
   proto/darwaza/testing/streams.proto
+
+# The conformance suite's library service (conformance/*.yaml), with google.rpc's error details
+# for the cases that send them.
+run_protoc conformance/descriptors/library.binpb \
+  proto/darwaza/contract/library.proto \
+  proto/google/rpc/status.proto \
+  proto/google/rpc/error_details.proto
 
 run_protoc "$OUT/google_rpc.binpb" \
   proto/google/rpc/status.proto \
