@@ -2,7 +2,7 @@
 # Installs what Darwaza's Python test suites and benchmarks need, on a fresh Debian 12 machine,
 # as root: Debian's chromium + chromium-driver (the browser test), curl (SSE/NDJSON and HTTP
 # tests), protobuf-compiler (scripts/generate-descriptors.sh), Python 3 with pip, and the pip
-# packages of Tests/requirements.txt (protobuf, grpcio, pytest, websockets, selenium).
+# packages of Tests/requirements.txt (protobuf, grpcio, pytest, websockets, selenium, jsonschema, PyYAML).
 # Only what is missing is installed; safe to run again. Run from anywhere:
 #
 #   bash scripts/install-test-deps.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what it needs, builds, and runs the Swift
-# unit tests, the differential test against Python's protobuf, and the integration tests against
-# real peers (Python grpcio, curl). Prints a closing `N passed, N failed` line.
+# unit tests, the differential test against Python's protobuf, the conformance suite, and the
+# integration tests against real peers (Python grpcio, curl). Prints a closing `N passed, N failed` line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +29,11 @@ python3 Tests/Differential/differential.py \
   --descriptors proto/descriptors/all_types_editions.binpb \
   --cases 3000 --max-seconds 300 2>&1 | tee /tmp/darwaza-differential.log || true
 count /tmp/darwaza-differential.log
+
+# The conformance suite (conformance/*.yaml) through the gateway against its fake backend.
+.build/debug/darwaza conformance conformance --junit /tmp/darwaza-conformance.xml 2>&1 \
+  | tee /tmp/darwaza-conformance.log || true
+count /tmp/darwaza-conformance.log
 
 DARWAZA_BIN=.build/debug/darwaza python3 -m pytest -q -p no:cacheprovider --tb=native Tests/Integration 2>&1 \
   | tee /tmp/darwaza-integration.log || true

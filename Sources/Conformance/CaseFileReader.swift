@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import HTTPRules
 import Transcoding
 import Yams
 
@@ -23,7 +24,7 @@ enum CaseFileReader {
         } catch let error as CaseFileError {
             throw error
         } catch {
-            throw CaseFileError(file: path, caseName: nil, field: nil, "not valid YAML: \(error)")
+            throw CaseFileError(file: path, caseName: nil, field: nil, "not valid YAML: \(oneLineDescription(error))")
         }
         let top = try YAMLFields(root, at: "", allowed: ["descriptor_sets", "http_rules", "options", "cases"], file: path, caseName: nil)
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()

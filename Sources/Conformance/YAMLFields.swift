@@ -123,5 +123,5 @@ struct YAMLFields {
         try YAMLFields(node, at: Self.join(path, "\(key)[\(index)]"), allowed: allowed, file: file, caseName: caseName)
     }
 
-    private static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : path + "." + key }
+    private static func join(_ path: String, _ key: String) -> String { path.isEmpty || key.isEmpty ? path + key : path + "." + key }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPRules
 import Yams
 
 extension GatewayConfiguration {
@@ -23,7 +24,7 @@ extension GatewayConfiguration {
         do {
             tree = try Yams.load(yaml: text)
         } catch {
-            throw GatewayError("\(path): not valid YAML: \(error)")
+            throw GatewayError("\(path): not valid YAML: \(oneLineDescription(error))")
         }
         if let tree {
             guard let top = tree as? [String: Any] else { throw GatewayError("\(path): the top level must be a mapping") }

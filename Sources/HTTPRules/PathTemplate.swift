@@ -60,6 +60,8 @@ private struct TemplateParser {
     private var index = 0
     private var segments: [PathTemplate.Segment] = []
     private var variables: [PathTemplate.Variable] = []
+    /// The 1-based column of the first `**`.
+    private var doubleWildcardColumn: Int?
 
     init(_ text: String) { characters = Array(text) }
 
@@ -74,7 +76,7 @@ private struct TemplateParser {
         }
         guard index == characters.count else { throw error("unexpected '\(characters[index])'") }
         if let position = segments.firstIndex(of: .doubleWildcard), position != segments.count - 1 {
-            throw TemplateError(column: 1, reason: "'**' must be the last segment")
+            throw TemplateError(column: doubleWildcardColumn ?? 1, reason: "'**' must be the last segment")
         }
         return (segments, variables, verb)
     }
@@ -87,7 +89,9 @@ private struct TemplateParser {
 
     private mutating func parseSegment(inVariable: Bool) throws(TemplateError) {
         if take("*") {
-            segments.append(take("*") ? .doubleWildcard : .wildcard)
+            guard take("*") else { return segments.append(.wildcard) }
+            if doubleWildcardColumn == nil { doubleWildcardColumn = index - 1 }
+            segments.append(.doubleWildcard)
         } else if peek() == "{" {
             guard !inVariable else { throw error("variables cannot nest") }
             index += 1

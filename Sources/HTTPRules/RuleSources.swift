@@ -87,7 +87,7 @@ public enum RuleSources {
         do {
             document = try YAMLDecoder().decode(HttpRulesDocument.self, from: text)
         } catch {
-            throw RulesError("\(path): not a google.api.Service rules file: \(error)")
+            throw RulesError("\(path): not a google.api.Service rules file: \(oneLineDescription(error))")
         }
         return (document.http?.rules ?? []).enumerated().map { index, rule in (rule, "\(path): rule \(index + 1)") }
     }
