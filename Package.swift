@@ -60,7 +60,7 @@ let package = Package(
         ),
         .executableTarget(name: "darwaza-conformance-testee", dependencies: ["ProtoJSON"]),
         .target(name: "CMallocCounter"),
-        .executableTarget(name: "darwaza-bench", dependencies: ["ProtoJSON", "CMallocCounter", "LoopbackGRPC", "HTTPRules"] + nio),
+        .executableTarget(name: "darwaza-bench", dependencies: ["ProtoJSON", "CMallocCounter", "DemoPayments", "LoopbackGRPC", "HTTPRules"] + nio),
         .testTarget(
             name: "ProtoSchemaTests",
             dependencies: ["ProtoSchema", .product(name: "SwiftProtobuf", package: "swift-protobuf")]

@@ -38,6 +38,9 @@ struct ParameterTree {
         if let mapKey {
             var entries: [(key: String, value: String)] = []
             if let position, case .map(_, let existing) = members[position].node { entries = existing }
+            guard !entries.contains(where: { $0.key == mapKey }) else {
+                throw RPCStatus(.invalidArgument, "parameter \(parameter) is given more than once")
+            }
             entries.append((mapKey, value))
             if let position { members[position].node = .map(field, entries) } else { members.append((field.jsonName, .map(field, entries))) }
             return

@@ -17,12 +17,15 @@ public struct RequestBuilder: Sendable {
 
     /// The HTTP request, as far as the builder needs it.
     public struct Input {
+        /// The request path, without the query.
+        public var path: Substring
         public var captures: [Substring]
         public var query: Substring?
         public var body: [UInt8]
         public var contentType: String?
 
-        public init(captures: [Substring], query: Substring?, body: [UInt8], contentType: String?) {
+        public init(path: Substring, captures: [Substring], query: Substring?, body: [UInt8], contentType: String?) {
+            self.path = path
             self.captures = captures
             self.query = query
             self.body = body
@@ -41,13 +44,19 @@ public struct RequestBuilder: Sendable {
         for (binding, raw) in zip(route.pathBindings, input.captures) {
             let multiSegment = binding.variable.end - binding.variable.start > 1
                 || route.template.segments[binding.variable.start] == .doubleWildcard
-            guard let value = PercentDecoding.decode(raw, keepingEncodedSlashes: multiSegment) else {
-                throw RPCStatus(.invalidArgument, "path variable \(binding.field.text) has a malformed percent escape")
+            let value: String
+            do {
+                value = try PercentDecoding.decode(raw, keepingEncodedSlashes: multiSegment)
+            } catch {
+                throw RPCStatus(.invalidArgument, "path variable \(binding.field.text) \(Self.describe(error))")
             }
             if options.rejectFieldsBoundTwice, !message.isEmpty, Self.contains(binding.field, in: message) {
                 throw RPCStatus(.invalidArgument, "field \(binding.field.text) is set by both the path and the body")
             }
             try parameters.add(binding.field.fields, value: value, parameter: binding.field.text)
+        }
+        guard PercentDecoding.isWellFormed(input.path) else {
+            throw RPCStatus(.invalidArgument, "path \(input.path) \(Self.describe(.malformedEscape))")
         }
         if !parameters.isEmpty {
             do {
@@ -144,13 +153,24 @@ public struct RequestBuilder: Sendable {
         return false
     }
 
+    private static func describe(_ failure: PercentDecoding.Failure) -> String {
+        switch failure {
+        case .malformedEscape: "has a malformed percent escape"
+        case .notUTF8: "is not valid UTF-8 once percent-decoded"
+        }
+    }
+
     private func addQuery(_ query: Substring, _ route: Route, to parameters: inout ParameterTree, options: TranscodingOptions) throws(RPCStatus) {
         let requestIndex = route.method.inputIndex
         for pair in query.split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = PercentDecoding.decode(parts[0], plusAsSpace: true),
-                let value = PercentDecoding.decode(parts.count > 1 ? parts[1] : "", plusAsSpace: true)
-            else { throw RPCStatus(.invalidArgument, "query parameter \(pair) has a malformed percent escape") }
+            let name: String, value: String
+            do {
+                name = try PercentDecoding.decode(parts[0], plusAsSpace: true)
+                value = try PercentDecoding.decode(parts.count > 1 ? parts[1] : "", plusAsSpace: true)
+            } catch {
+                throw RPCStatus(.invalidArgument, "query parameter \(pair) \(Self.describe(error))")
+            }
             if name == "access_token" { continue }  // a bearer token for browsers, not a field
             var pathText = Substring(name)
             var mapKey: String?
@@ -159,11 +179,14 @@ public struct RequestBuilder: Sendable {
                 pathText = name[..<open]
             }
             let names = pathText.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-            guard let path = FieldPath(names, in: requestIndex, pool: codec.pool),
-                (mapKey == nil) != path.leaf.isMap
-            else {
+            guard let path = FieldPath(names, in: requestIndex, pool: codec.pool) else {
                 if options.ignoreUnknownQueryParameters { continue }
                 throw RPCStatus(.invalidArgument, "unknown query parameter \(name)")
+            }
+            guard (mapKey == nil) != path.leaf.isMap else {
+                throw RPCStatus(.invalidArgument, path.leaf.isMap
+                    ? "query parameter \(name) names a map; give each entry as \(pathText)[key]=value"
+                    : "query parameter \(name) gives a key to \(pathText), which is not a map")
             }
             guard !route.binds(path.names) else {
                 throw RPCStatus(.invalidArgument, "query parameter \(name) sets a field bound by the path or body")

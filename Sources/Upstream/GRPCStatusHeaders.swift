@@ -1,3 +1,4 @@
+import HTTPRules
 import NIOHPACK
 import ProtoJSON
 import Transcoding
@@ -9,7 +10,7 @@ enum GRPCStatusHeaders {
         guard let codeText = trailers.first(name: "grpc-status"), let code = Int(codeText) else {
             return RPCStatus(.unknown, "the backend ended the call without a grpc-status")
         }
-        let message = trailers.first(name: "grpc-message").flatMap { percentDecode($0) } ?? ""
+        let message = trailers.first(name: "grpc-message").map { PercentDecoding.decodeLeniently($0) } ?? ""
         let details = trailers.first(name: "grpc-status-details-bin").flatMap { Base64.decode($0) }
         return RPCStatus(RPCStatus.Code(rawValue: code), message, detailsBinary: details)
     }
@@ -26,22 +27,5 @@ enum GRPCStatusHeaders {
         default: code = .unknown
         }
         return RPCStatus(code, "the backend answered HTTP \(status)")
-    }
-
-    /// `grpc-message` is percent-encoded UTF-8.
-    private static func percentDecode(_ text: String) -> String? {
-        guard text.contains("%") else { return text }
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
-                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
-            {
-                bytes.append(value)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -106,9 +106,13 @@ public final class UpstreamClient: Sendable {
         configuration.endpoints[service] != nil || configuration.endpoints["*"] != nil
     }
 
-    /// The deadline of calls to a service.
-    public func timeout(for service: String) -> TimeAmount {
-        configuration.timeouts[service] ?? configuration.timeouts["*"] ?? .seconds(15)
+    /// The deadline of a call to a service: the client's `requested` one if shorter. Unary
+    /// calls default to 15 s; a stream with no configured timeout lives until the client or
+    /// the backend ends it.
+    public func timeout(for service: String, streaming: Bool, requested: TimeAmount?) -> TimeAmount {
+        let configured = configuration.timeouts[service] ?? configuration.timeouts["*"] ?? (streaming ? .hours(24) : .seconds(15))
+        guard let requested else { return configured }
+        return min(requested, configured)
     }
 
     /// Starts a call; must be called on `eventLoop`, where the observer hears of it.

@@ -1,5 +1,6 @@
-import LoopbackGRPC
+import DemoPayments
 import HTTPRules
+import LoopbackGRPC
 import NIOCore
 import NIOPosix
 import ProtoJSON

@@ -36,16 +36,29 @@ struct PathTemplateTests {
 
 /// Percent-decoding of captures and query components.
 struct PercentDecodingTests {
-    @Test func decodesFullyOrKeepingSlashes() {
-        #expect(PercentDecoding.decode("a%2Fb%20c") == "a/b c")
-        #expect(PercentDecoding.decode("a%2Fb%20c", keepingEncodedSlashes: true) == "a%2Fb c")
-        #expect(PercentDecoding.decode("caf%C3%A9") == "café")
-        #expect(PercentDecoding.decode("a+b", plusAsSpace: true) == "a b")
-        #expect(PercentDecoding.decode("a+b") == "a+b")
+    @Test func decodesFullyOrKeepingSlashes() throws {
+        #expect(try PercentDecoding.decode("a%2Fb%20c") == "a/b c")
+        #expect(try PercentDecoding.decode("a%2Fb%20c", keepingEncodedSlashes: true) == "a%2Fb c")
+        #expect(try PercentDecoding.decode("caf%C3%A9") == "café")
+        #expect(try PercentDecoding.decode("a+b", plusAsSpace: true) == "a b")
+        #expect(try PercentDecoding.decode("a+b") == "a+b")
     }
 
-    @Test(arguments: ["%", "%2", "%zz", "%C3"])
+    @Test(arguments: ["%", "%2", "%zz", "a%G1b", "%%41"])
     func rejectsMalformedEscapes(text: String) {
-        #expect(PercentDecoding.decode(Substring(text)) == nil)
+        #expect(throws: PercentDecoding.Failure.malformedEscape) { try PercentDecoding.decode(Substring(text)) }
+        #expect(!PercentDecoding.isWellFormed(Substring(text)))
+    }
+
+    @Test(arguments: ["%C3", "%FF", "a%C3%28"])
+    func rejectsBytesThatAreNotUTF8(text: String) {
+        #expect(throws: PercentDecoding.Failure.notUTF8) { try PercentDecoding.decode(Substring(text)) }
+        #expect(PercentDecoding.isWellFormed(Substring(text)))
+    }
+
+    @Test func decodesLenientlyForGRPCMessages() {
+        #expect(PercentDecoding.decodeLeniently("bad %ZZ and %E2%9C%93 %4") == "bad %ZZ and ✓ %4")
+        #expect(PercentDecoding.decodeLeniently("100%") == "100%")
+        #expect(PercentDecoding.decodeLeniently("%FF!") == "\u{FFFD}!")
     }
 }

@@ -1,5 +1,8 @@
+import HTTPRules
+import NIOCore
 import NIOHPACK
 import NIOHTTP1
+import Transcoding
 
 /// Which HTTP headers become gRPC metadata and back. Upstream: `Authorization`,
 /// `Grpc-Metadata-<name>` (prefix stripped), the configured allowlist, and the
@@ -14,7 +17,7 @@ struct MetadataMapping: Sendable {
     ]
 
     init(forwardHeaders: [String]) {
-        forwarded = Set(forwardHeaders.map { $0.lowercased() }).subtracting(Self.hopByHop)
+        forwarded = Set(forwardHeaders.map { $0.lowercased() }.filter(Self.isSendable))
     }
 
     /// Whether a metadata name may be sent to a backend: no pseudo-headers, no reserved
@@ -73,20 +76,26 @@ struct MetadataMapping: Sendable {
         }
     }
 
-    /// The deadline a client asked for with `Grpc-Timeout` (`<digits><H|M|S|m|u|n>`); nil
-    /// when absent or malformed.
-    static func clientTimeoutNanoseconds(_ value: String?) -> Int64? {
-        guard let value, let unit = value.last, value.count >= 2, value.count <= 9,
-            let amount = Int64(value.dropLast()), amount >= 0
-        else { return nil }
-        switch unit {
-        case "H": return amount * 3_600_000_000_000
-        case "M": return amount * 60_000_000_000
-        case "S": return amount * 1_000_000_000
-        case "m": return amount * 1_000_000
-        case "u": return amount * 1_000
-        case "n": return amount
-        default: return nil
+    /// The `access_token` query parameter, which browsers use where they cannot send an
+    /// `Authorization` header (WebSocket, EventSource).
+    static func accessToken(_ query: Substring) -> String? {
+        for pair in query.split(separator: "&") where pair.hasPrefix("access_token=") {
+            return try? PercentDecoding.decode(pair.dropFirst("access_token=".count), plusAsSpace: true)
         }
+        return nil
+    }
+
+    /// The deadline a client asked for with `Grpc-Timeout` (1 to 8 digits and a unit of
+    /// `H M S m u n`); nil when absent.
+    static func clientTimeout(_ value: String?) throws(RPCStatus) -> TimeAmount? {
+        guard let value else { return nil }
+        let units: [Character: Int64] = ["H": 3_600_000_000_000, "M": 60_000_000_000, "S": 1_000_000_000, "m": 1_000_000, "u": 1_000, "n": 1]
+        guard let unit = value.last.flatMap({ units[$0] }), (2...9).contains(value.count),
+            value.dropLast().allSatisfy({ $0.isASCII && $0.isNumber }), let amount = Int64(value.dropLast())
+        else {
+            throw RPCStatus(.invalidArgument, "malformed Grpc-Timeout \"\(value)\": expected 1 to 8 digits and a unit, H, M, S, m, u or n")
+        }
+        let (nanoseconds, overflow) = amount.multipliedReportingOverflow(by: unit)
+        return .nanoseconds(overflow ? .max : nanoseconds)
     }
 }

@@ -23,6 +23,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
     private var head: HTTPRequestHead?
     private var snapshot: GatewaySnapshot?
     private var route: Route?
+    private var path: Substring = ""
     private var captures: [Substring] = []
     private var query: Substring?
     private var body: ByteBuffer?
@@ -111,6 +112,9 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
         guard head.uri.utf8.count <= gateway.limits.maxPathBytes else {
             return reject(RPCStatus(.invalidArgument, "the request path is longer than \(gateway.limits.maxPathBytes) bytes", httpStatus: 414))
         }
+        guard head.version != .http1_1 || head.headers.contains(name: "host") else {
+            return reject(RPCStatus(.invalidArgument, "an HTTP/1.1 request needs a Host header", httpStatus: 400))
+        }
         if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > gateway.limits.maxBodyBytes {
             return tooLarge()
         }
@@ -122,7 +126,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
             }
         }
         let uri = Substring(head.uri)
-        let path = uri.firstIndex(of: "?").map { uri[..<$0] } ?? uri
+        path = uri.firstIndex(of: "?").map { uri[..<$0] } ?? uri
         query = uri.firstIndex(of: "?").map { uri[uri.index(after: $0)...] }
         if head.method == .GET, let page = gateway.pages[String(path)] {
             self.page = page
@@ -160,7 +164,9 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
         guard let head, let route, let snapshot, let context else { return }
         let options = snapshot.options(for: route.method.fullName)
         var messages: [[UInt8]] = []
+        let requestedTimeout: TimeAmount?
         do throws(RPCStatus) {
+            requestedTimeout = try MetadataMapping.clientTimeout(head.headers.first(name: "grpc-timeout"))
             let bodyBytes = body.map { Array($0.readableBytesView) } ?? []
             // A client-streaming call over plain HTTP takes an NDJSON body: one message a line.
             let parts = route.method.clientStreaming ? Self.lines(of: bodyBytes) : [bodyBytes]
@@ -169,7 +175,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
                 if route.method.clientStreaming { contentType = "application/json" }
                 do throws(RPCStatus) {
                     messages.append(try snapshot.requests.build(
-                        route, RequestBuilder.Input(captures: captures, query: query, body: part, contentType: contentType),
+                        route, RequestBuilder.Input(path: path, captures: captures, query: query, body: part, contentType: contentType),
                         options: options))
                 } catch where route.method.clientStreaming {
                     throw RPCStatus(.invalidArgument, "line \(index + 1): \(error.message)")
@@ -185,17 +191,12 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
         if route.method.serverStreaming {
             streaming = StreamRenderer(format: StreamRenderer.Format(accept: head.headers.first(name: "accept")))
         }
-        var timeout = gateway.upstream.timeout(for: service)
-        if let requested = MetadataMapping.clientTimeoutNanoseconds(head.headers.first(name: "grpc-timeout")),
-            requested < timeout.nanoseconds
-        {
-            timeout = .nanoseconds(requested)
-        }
-        if route.method.serverStreaming, head.headers.first(name: "grpc-timeout") == nil {
-            timeout = .hours(24)  // a subscription lives until the client or backend ends it
-        }
-        let metadata = gateway.metadata.requestMetadata(
+        let timeout = gateway.upstream.timeout(for: service, streaming: route.method.serverStreaming, requested: requestedTimeout)
+        var metadata = gateway.metadata.requestMetadata(
             head.headers, clientAddress: context.channel.remoteAddress?.ipAddress, scheme: scheme)
+        if !metadata.contains(name: "authorization"), let token = query.flatMap(MetadataMapping.accessToken) {
+            metadata.add(name: "authorization", value: "Bearer " + token)
+        }
         let request = CallRequest(
             service: service, path: route.method.path, metadata: metadata, messages: messages, closeSending: true,
             timeout: timeout)

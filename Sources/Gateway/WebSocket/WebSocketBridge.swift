@@ -142,7 +142,7 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
         var messages: [[UInt8]] = []
         do {
             if !route.method.clientStreaming || firstMessage != nil || !route.pathBindings.isEmpty || accepted.query != nil {
-                var input = RequestBuilder.Input(captures: accepted.captures, query: accepted.query, body: [], contentType: "application/json")
+                var input = RequestBuilder.Input(path: accepted.path, captures: accepted.captures, query: accepted.query, body: [], contentType: "application/json")
                 if let firstMessage, firstMessage.isText { input.body = firstMessage.bytes }
                 var message = try snapshot.requests.build(route, input, options: options)
                 if let firstMessage, !firstMessage.isText { message = firstMessage.bytes + message }
@@ -156,10 +156,7 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
         if let token = accepted.bearerToken, !metadata.contains(name: "authorization") {
             metadata.add(name: "authorization", value: "Bearer " + token)
         }
-        var timeout = TimeAmount.hours(24)
-        if let requested = MetadataMapping.clientTimeoutNanoseconds(head.headers.first(name: "grpc-timeout")) {
-            timeout = .nanoseconds(requested)
-        }
+        let timeout = gateway.upstream.timeout(for: service, streaming: true, requested: accepted.requestedTimeout)
         let request = CallRequest(
             service: service, path: route.method.path, metadata: metadata, messages: messages,
             closeSending: !route.method.clientStreaming, timeout: timeout)

@@ -1,4 +1,5 @@
 import HTTPRules
+import NIOCore
 import NIOHTTP1
 import ProtoJSON
 import Transcoding
@@ -17,12 +18,15 @@ struct WebSocketHandshake {
     /// What an accepted upgrade binds.
     struct Accepted {
         var route: Route
+        var path: Substring
         var captures: [Substring]
         var query: Substring?
         var subprotocol: String?
         var binaryMessages: Bool
         var deflate: Bool
         var bearerToken: String?
+        /// The client's `Grpc-Timeout`, if it gave one.
+        var requestedTimeout: TimeAmount?
 
         /// Headers for the 101 answer.
         var responseHeaders: HTTPHeaders {
@@ -47,15 +51,21 @@ struct WebSocketHandshake {
         guard isAllowed(origin: head.headers.first(name: "origin"), host: head.headers.first(name: "host"), options: options) else {
             return .failure(RPCStatus(.permissionDenied, "origin \(head.headers.first(name: "origin") ?? "") may not open WebSockets here", httpStatus: 403))
         }
+        let requestedTimeout: TimeAmount?
+        do throws(RPCStatus) {
+            requestedTimeout = try MetadataMapping.clientTimeout(head.headers.first(name: "grpc-timeout"))
+        } catch {
+            return .failure(error)
+        }
         let offered = head.headers[canonicalForm: "sec-websocket-protocol"].map(String.init)
         let token = offered.first { $0.hasPrefix(bearerPrefix) }.map { String($0.dropFirst(bearerPrefix.count)) }
-            ?? query.flatMap(accessToken)
+            ?? query.flatMap(MetadataMapping.accessToken)
         let binary = offered.contains(binaryProtocol)
         let subprotocol = binary ? binaryProtocol : offered.contains(jsonProtocol) ? jsonProtocol : offered.first
         return .success(Accepted(
-            route: route, captures: captures, query: query, subprotocol: subprotocol, binaryMessages: binary,
+            route: route, path: path, captures: captures, query: query, subprotocol: subprotocol, binaryMessages: binary,
             deflate: PerMessageDeflate.isOffered(in: head.headers[canonicalForm: "sec-websocket-extensions"].joined(separator: ",")),
-            bearerToken: token))
+            bearerToken: token, requestedTimeout: requestedTimeout))
     }
 
     /// A route of a streaming method matching `path` under GET or any other method.
@@ -80,11 +90,5 @@ struct WebSocketHandshake {
         return origin[schemeEnd.upperBound...].lowercased() == host.lowercased()
     }
 
-    private static func accessToken(_ query: Substring) -> String? {
-        for pair in query.split(separator: "&") where pair.hasPrefix("access_token=") {
-            return PercentDecoding.decode(pair.dropFirst("access_token=".count), plusAsSpace: true)
-        }
-        return nil
-    }
 
 }

@@ -26,23 +26,35 @@ extension JSONToBinary {
         }
     }
 
-    /// Reads an integer written as a number or as a string holding a number.
-    private mutating func readInteger() throws(CodecError) -> (negative: Bool, magnitude: UInt64) {
+    /// Reads an integer written as a number or as a string holding a number; nil for a whole
+    /// number beyond 64 bits, which the caller reports as out of range.
+    private mutating func readInteger() throws(CodecError) -> (negative: Bool, magnitude: UInt64)? {
         let start = scanner.valueStart()
         let value: (negative: Bool, magnitude: UInt64)?
+        var tooLarge = false
         if scanner.peek() == UInt8(ascii: "\"") {
             let token = try scanner.readString()
             value = scanner.withBytes(of: token) { text in
-                JSONNumber.scanWhole(text).flatMap { JSONNumber.integer(text, $0) }
+                guard let number = JSONNumber.scanWhole(text) else { return nil }
+                let integer = JSONNumber.integer(text, number)
+                tooLarge = integer == nil && Self.isWholeBeyond64Bits(text, number)
+                return integer
             }
         } else if scanner.peek().map({ $0 == UInt8(ascii: "-") || ($0 >= 0x30 && $0 <= 0x39) }) == true {
             let token = try scanner.readNumber()
             value = JSONNumber.integer(scanner.bytes, token)
+            tooLarge = value == nil && Self.isWholeBeyond64Bits(scanner.bytes, token)
         } else {
             throw mismatch(expected: "integer")
         }
+        if tooLarge { return nil }
         guard let value else { throw CodecError("expected integer, got \(scanner.snippet(at: start))") }
         return value
+    }
+
+    private static func isWholeBeyond64Bits(_ bytes: UnsafeRawBufferPointer, _ token: JSONScanner.NumberToken) -> Bool {
+        guard let value = JSONNumber.double(bytes, token) else { return false }
+        return value.isInfinite || (value == value.rounded() && value.magnitude >= 0x1p63)
     }
 
     /// The bits of an integer in the encoding of an integer kind, or nil when out of range.
@@ -66,27 +78,27 @@ extension JSONToBinary {
     mutating func readDouble(_ kind: FieldKind) throws(CodecError) -> Double {
         let start = scanner.valueStart()
         let value: Double?
+        var named = false
         if scanner.peek() == UInt8(ascii: "\"") {
             let token = try scanner.readString()
             value = scanner.withBytes(of: token) { text -> Double? in
+                named = true
                 if text.elementsEqual("NaN".utf8) { return .nan }
                 if text.elementsEqual("Infinity".utf8) { return .infinity }
                 if text.elementsEqual("-Infinity".utf8) { return -.infinity }
-                guard let number = JSONNumber.scanWhole(text), let value = JSONNumber.double(text, number),
-                    value.isFinite
-                else { return nil }
-                return value
+                named = false
+                return JSONNumber.scanWhole(text).flatMap { JSONNumber.double(text, $0) }
             }
         } else if scanner.peek().map({ $0 == UInt8(ascii: "-") || ($0 >= 0x30 && $0 <= 0x39) }) == true {
             let token = try scanner.readNumber()
             value = JSONNumber.double(scanner.bytes, token)
-            if let value, value.isInfinite {
-                throw CodecError("\(scanner.snippet(at: start)) is out of range for \(kind)")
-            }
         } else {
             throw mismatch(expected: "number")
         }
         guard let value else { throw CodecError("expected number, got \(scanner.snippet(at: start))") }
+        if value.isInfinite, !named {
+            throw CodecError("\(scanner.snippet(at: start)) is out of range for \(kind)")
+        }
         // A float accepts what rounds to a finite float: 3.4028235e38 is FLT_MAX, 3.5e38 is not.
         if kind == .float, value.isFinite, Float(value).isInfinite {
             throw CodecError("\(scanner.snippet(at: start)) is out of range for float")
