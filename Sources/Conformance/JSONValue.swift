@@ -1,18 +1,20 @@
-import Foundation
 import Yams
 
-/// A JSON value as the runner compares it: objects are unordered, numbers compare by value.
-public indirect enum JSONValue: Sendable, Equatable {
+/// A JSON value as the runner compares it: objects are unordered; numbers keep their literal,
+/// so 64-bit integers stay exact, and compare by value (`1.0` equals `1`, `-0` does not equal `0`).
+public indirect enum JSONValue: Sendable {
     case null
     case bool(Bool)
-    case number(Double)
+    /// A number by its JSON literal.
+    case number(String)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses UTF-8 JSON text; nil if it is not one valid JSON value.
+    /// Parses UTF-8 JSON text; nil if it is not exactly one valid JSON value.
     public init?(parsing bytes: some Collection<UInt8>) {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else { return nil }
+        var parser = JSONTextParser(Array(bytes))
+        guard let value = parser.parseDocument() else { return nil }
         self = value
     }
 
@@ -21,9 +23,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         switch self {
         case .null: return "null"
         case .bool(let value): return value ? "true" : "false"
-        case .number(let value):
-            if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-            return "\(value)"
+        case .number(let literal): return literal
         case .string(let value): return Self.quoted(value)
         case .array(let items): return "[" + items.map(\.text).joined(separator: ",") + "]"
         case .object(let members):
@@ -40,7 +40,9 @@ public indirect enum JSONValue: Sendable, Equatable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: out.unicodeScalars.append(scalar)
             }
         }
@@ -48,22 +50,26 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 }
 
-extension JSONValue: Decodable {
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
+extension JSONValue: Equatable {
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.string(let a), .string(let b)): return a == b
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)): return a == b
+        case (.number(let a), .number(let b)): return sameNumber(a, b)
+        default: return false
         }
+    }
+
+    /// Integer literals compare exactly; others by their double value and the sign of zero.
+    private static func sameNumber(_ a: String, _ b: String) -> Bool {
+        if a == b { return true }
+        let isInteger = { (text: String) in text.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "-") } }
+        if isInteger(a), isInteger(b), a != "-0", b != "-0" { return false }
+        guard let x = Double(a), let y = Double(b) else { return false }
+        return x == y && x.sign == y.sign
     }
 }
 
@@ -79,8 +85,15 @@ extension JSONValue {
                 guard let value = node.bool else { return nil }
                 self = .bool(value)
             case Tag.Name.int.rawValue, Tag.Name.float.rawValue:
-                guard let value = node.float, value.isFinite else { return nil }
-                self = .number(value)
+                if JSONTextParser.isNumberLiteral(scalar.string) {
+                    self = .number(scalar.string)
+                } else if let value = node.int {
+                    self = .number(String(value))
+                } else if let value = node.float, value.isFinite {
+                    self = .number("\(value)")
+                } else {
+                    return nil
+                }
             default: self = .string(scalar.string)
             }
         case .sequence(let sequence):

@@ -64,7 +64,7 @@ public struct PreparedCase: Sendable {
         reply.messages += backend.reply.rawMessages
         var status = RPCStatus(RPCStatus.Code(rawValue: backend.reply.code), backend.reply.message)
         if !backend.reply.details.isEmpty, let statusIndex = snapshot.pool.messageIndex(named: "google.rpc.Status") {
-            let message = JSONValue.object(["code": .number(Double(backend.reply.code)), "message": .string(backend.reply.message), "details": .array(backend.reply.details)])
+            let message = JSONValue.object(["code": .number(String(backend.reply.code)), "message": .string(backend.reply.message), "details": .array(backend.reply.details)])
             status.detailsBinary = try Self.binary(message, statusIndex, codec) { fail("backend.reply.status.details", $0) }
         }
         reply.status = status

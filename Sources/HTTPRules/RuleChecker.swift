@@ -2,7 +2,8 @@ import ProtoSchema
 
 /// Lints descriptors and rules before deployment: every problem that stops `darwaza serve`
 /// (as an error), and advice (as a warning): rules that overlap (with a path both match), a
-/// field bound by both the path and the body, and streaming methods a browser cannot reach.
+/// field bound by both the path and the body, streaming methods a browser cannot reach, and
+/// custom methods only HTTP/2 can carry.
 public enum RuleChecker {
     /// Every finding, errors first in rule order, then overlaps.
     public static func check(pool: DescriptorPool, rulesFiles: [String]) throws(RulesError) -> [Finding] {
@@ -24,7 +25,24 @@ public enum RuleChecker {
         }
         findings += overlaps(built)
         findings += unreachableStreams(built)
+        findings += http2OnlyMethods(built)
         return findings
+    }
+
+    /// The request methods the HTTP/1.1 parser accepts (HTTP's own, WebDAV's and a few more).
+    static let http1Methods: Set<String> = [
+        "DELETE", "GET", "HEAD", "POST", "PUT", "CONNECT", "OPTIONS", "TRACE", "COPY", "LOCK", "MKCOL", "MOVE",
+        "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK", "BIND", "REBIND", "UNBIND", "ACL", "REPORT", "MKACTIVITY",
+        "CHECKOUT", "MERGE", "M-SEARCH", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE", "PATCH", "PURGE", "MKCALENDAR",
+        "LINK", "UNLINK", "SOURCE", "QUERY",
+    ]
+
+    /// Custom methods that HTTP/1.1 clients cannot use: only HTTP/2 reaches them.
+    private static func http2OnlyMethods(_ routes: [(route: Route, file: String)]) -> [Finding] {
+        routes.filter { !http1Methods.contains($0.route.httpMethod) }.map { entry in
+            Finding(.warning, file: entry.file, method: entry.route.method.fullName,
+                    "custom method \(entry.route.httpMethod) reaches \(entry.route.template) over HTTP/2 only; HTTP/1.1 accepts only registered methods such as GET, POST, SEARCH or PURGE")
+        }
     }
 
     /// A path variable inside the field that is the body: the path's value wins.

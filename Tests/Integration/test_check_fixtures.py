@@ -46,5 +46,6 @@ def test_fixture_folders_cover_every_finding():
         "does not parse at column", "names no field", "is a repeated field", "is a message",
         "GET requests carry none", "DELETE requests carry none", "bound by both the path and the body",
         "conflicts with", "overlaps", "the selector names no method", "a browser cannot reach this stream",
+        "over HTTP/2 only",
     ]:
         assert phrase in text, phrase

@@ -137,6 +137,33 @@ def test_no_answer_in_time_fails_the_case(darwaza, tmp_path):
 
 
 # (case file text, the reason on standard error, whether the JSON Schema rejects it too)
+def test_numbers_keep_every_digit(darwaza, tmp_path):
+    """64-bit integers written as bare YAML numbers stay exact on the way to the backend and in
+    comparisons: a difference in the last digit of a 19-digit number is a failure."""
+    path = case_file(tmp_path, """
+  - name: exact
+    request: {method: POST, path: /darwaza.contract.v1.Library/Plain, body: {u64: 18446744073709551615, i64: -9223372036854775808}}
+    backend:
+      method: darwaza.contract.v1.Library.Plain
+      request: {u64: 18446744073709551615, i64: -9223372036854775808}
+      reply: {messages: [{u64: 9007199254740993, dbl: 1.0}]}
+    response: {status: 200, body: {u64: "9007199254740993", dbl: 1}}
+  - name: off by one
+    request: {method: POST, path: /darwaza.contract.v1.Library/Plain, body: {u64: 18446744073709551615}}
+    backend:
+      method: darwaza.contract.v1.Library.Plain
+      request: {u64: 18446744073709551614}
+    response: {status: 200, body: {}}
+""")
+    rc, out, _ = conformance(darwaza, path)
+    assert rc == 1
+    assert out.splitlines() == [
+        "FAIL %s: off by one" % path,
+        '    backend.request.u64: expected "18446744073709551614", got "18446744073709551615"',
+        "1 passed, 1 failed",
+    ]
+
+
 INVALID = [
     ("cases: []\n", "cases: expected a non-empty list of cases", True),
     ("colour: red\ncases: []\n", "colour: unknown key", True),
