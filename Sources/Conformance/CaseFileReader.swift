@@ -12,8 +12,11 @@ enum CaseFileReader {
 
     /// The cases of the file at `path`.
     static func read(file path: String) throws(CaseFileError) -> [ConformanceCase] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw CaseFileError(file: path, caseName: nil, field: nil, "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CaseFileError(file: path, caseName: nil, field: nil, "not UTF-8 text")
         }
         let root: Node
         do {
@@ -35,11 +38,11 @@ enum CaseFileReader {
         var cases: [ConformanceCase] = []
         var names: Set<String> = []
         for (index, item) in items.enumerated() {
-            let name = item["name"]?.string ?? "#\(index + 1)"
+            let name = item["name"].flatMap { node in node.scalar.map(\.string) } ?? "#\(index + 1)"
             let fields = try YAMLFields(
                 item, at: "", allowed: ["name", "descriptor_sets", "http_rules", "options", "request", "backend", "no_backend_call", "response", "timeout_seconds"],
                 file: path, caseName: name)
-            guard fields.has("name") else { throw fields.error("name", "every case needs a name") }
+            guard try fields.string("name") != nil else { throw fields.error("name", "every case needs a name") }
             guard names.insert(name).inserted else { throw fields.error("name", "another case in this file has this name") }
             cases.append(try readCase(fields, name: name, file: path, folder: folder, defaults: defaults))
         }
@@ -70,7 +73,7 @@ enum CaseFileReader {
             throw fields.error("backend", noBackendCall ? "a case with no_backend_call: true cannot have a backend" : "give a backend, or no_backend_call: true")
         }
         let timeout = try fields.double("timeout_seconds") ?? 10
-        guard timeout > 0 else { throw fields.error("timeout_seconds", "must be positive") }
+        guard timeout > 0, timeout <= 3600 else { throw fields.error("timeout_seconds", "must be more than 0 and at most 3600") }
         return ConformanceCase(
             file: file, name: name, configuration: configuration, request: try readRequest(requestFields),
             backend: backend, response: try readResponse(responseFields), timeoutSeconds: timeout)
@@ -182,6 +185,7 @@ enum CaseFileReader {
             reply.rawMessages.append([UInt8](data))
         }
         reply.delayMilliseconds = try fields.int("delay_ms") ?? 0
+        guard (0...3_600_000).contains(reply.delayMilliseconds) else { throw fields.error("delay_ms", "must be from 0 to 3600000") }
         if let status = try fields.fields("status", allowed: ["code", "message", "details"]) {
             if let number = status.values["code"]?.int {
                 reply.code = number

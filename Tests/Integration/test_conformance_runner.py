@@ -193,6 +193,13 @@ INVALID = [
      'case "x": options: unknown key json.nope', True),
     ("cases:\n  - name: x\n    request: {path: /x, websocket: {send: [{text: a, json: {}}]}}\n    response: {}\n    no_backend_call: true\n",
      'case "x": request.websocket.send[0]: give exactly one of json, text, binary_base64, close', True),
+    ("cases:\n  - name: [1, 2]\n    request: {path: /x}\n    response: {}\n    no_backend_call: true\n",
+     'case "#1": name: expected a string', True),
+    ("cases:\n  - name: x\n    request: {path: /x}\n    response: {}\n    no_backend_call: true\n    timeout_seconds: 1e300\n",
+     'case "x": timeout_seconds: must be more than 0 and at most 3600', True),
+    ("cases:\n  - name: x\n    request: {path: /x}\n    response: {}\n"
+     "    backend: {method: darwaza.contract.v1.Library.GetItem, reply: {delay_ms: -5}}\n",
+     'case "x": backend.reply.delay_ms: must be from 0 to 3600000', True),
 ]
 
 
@@ -207,6 +214,13 @@ def test_invalid_case_file_exits_2_naming_file_case_and_field(darwaza, tmp_path,
         assert err.startswith("darwaza: %s: not valid YAML: " % path), err
     else:
         assert err == "darwaza: %s: %s\n" % (path, reason)
+
+
+def test_case_file_that_is_not_text(darwaza, tmp_path):
+    path = tmp_path / "binary.yaml"
+    path.write_bytes(b"\xff\xfe\x00cases")
+    rc, out, err = conformance(darwaza, str(path))
+    assert (rc, out, err) == (2, "", "darwaza: %s: not UTF-8 text\n" % path)
 
 
 def test_missing_descriptor_set_and_path(darwaza, tmp_path):
