@@ -61,14 +61,19 @@ enum CaseFileReader {
         guard !sets.isEmpty else { throw fields.error("descriptor_sets", "no descriptor set for this case or its file") }
         configuration.descriptorSets = sets.map { GatewayConfiguration.resolve($0, against: folder) }
         configuration.httpRules = (try fields.strings("http_rules") ?? defaults.httpRules).map { GatewayConfiguration.resolve($0, against: folder) }
-        guard let requestFields = try fields.fields("request", allowed: ["method", "path", "headers", "body", "body_text", "raw", "websocket"]) else {
+        do {
+            try configuration.validate()
+        } catch {
+            throw fields.error("options", error.description)
+        }
+        guard let requestFields = try fields.fields("request", allowed: ["method", "path", "headers", "body", "body_text", "raw", "websocket", "http2"]) else {
             throw fields.error("request", "every case needs a request")
         }
         guard let responseFields = try fields.fields("response", allowed: ["status", "headers", "headers_absent", "body", "body_text", "ndjson", "sse", "websocket"]) else {
             throw fields.error("response", "every case needs a response")
         }
         let noBackendCall = try fields.bool("no_backend_call") ?? false
-        let backend = try fields.fields("backend", allowed: ["method", "request", "requests", "metadata", "metadata_absent", "reply"]).map { (b) throws(CaseFileError) in try readBackend(b) }
+        let backend = try fields.fields("backend", allowed: ["method", "request", "requests", "metadata", "metadata_absent", "cancelled", "reply"]).map { (b) throws(CaseFileError) in try readBackend(b) }
         guard (backend == nil) == noBackendCall else {
             throw fields.error("backend", noBackendCall ? "a case with no_backend_call: true cannot have a backend" : "give a backend, or no_backend_call: true")
         }
@@ -91,7 +96,7 @@ enum CaseFileReader {
         do {
             configuration = try GatewayConfiguration.decode(yaml: try Yams.serialize(node: merged), source: "options")
         } catch let error as GatewayError {
-            throw fields.error("options", error.description.replacingOccurrences(of: "options: ", with: ""))
+            throw fields.error("options", String(error.description.dropFirst(error.description.hasPrefix("options: ") ? 9 : 0)))
         } catch {
             throw fields.error("options", "\(error)")
         }
@@ -103,134 +108,5 @@ enum CaseFileReader {
         guard case .mapping(var merged)? = base, case .mapping(let over)? = override else { return override ?? base }
         for (key, value) in over { merged[key] = merge(merged[key], value) }
         return .mapping(merged)
-    }
-
-    private static func readRequest(_ fields: YAMLFields) throws(CaseFileError) -> ConformanceCase.Request {
-        var request = ConformanceCase.Request()
-        if let raw = try fields.string("raw") {
-            guard fields.values.count == 1 else { throw fields.error("raw", "a raw request cannot have other request fields") }
-            request.raw = Array(raw.utf8)
-            return request
-        }
-        guard let path = try fields.string("path") else { throw fields.error("path", "every request needs a path (or raw)") }
-        guard path.hasPrefix("/") else { throw fields.error("path", "must start with /") }
-        request.path = path
-        request.method = try fields.string("method") ?? "GET"
-        request.headers = try fields.headers("headers") ?? []
-        guard !(fields.has("body") && fields.has("body_text")) else { throw fields.error("body_text", "give body or body_text, not both") }
-        if let body = try fields.json("body") {
-            request.body = Array(body.text.utf8)
-            if !request.headers.contains(where: { $0.name.lowercased() == "content-type" }) {
-                request.headers.append(("Content-Type", "application/json"))
-            }
-        }
-        if let text = try fields.string("body_text") { request.body = Array(text.utf8) }
-        if let socket = try fields.fields("websocket", allowed: ["protocols", "send"]) {
-            var webSocket = ConformanceCase.WebSocketRequest()
-            webSocket.protocols = try socket.strings("protocols") ?? []
-            webSocket.send = try frames(socket, "send")
-            request.webSocket = webSocket
-        }
-        return request
-    }
-
-    private static func frames(_ fields: YAMLFields, _ key: String) throws(CaseFileError) -> [ConformanceCase.Frame] {
-        var frames: [ConformanceCase.Frame] = []
-        for (index, node) in (try fields.list(key) ?? []).enumerated() {
-            let frame = try fields.item(node, of: key, at: index, allowed: ["json", "text", "binary_base64", "close", "reason"])
-            let kinds = ["json", "text", "binary_base64", "close"].filter(frame.has)
-            guard kinds.count == 1 else { throw frame.error("", "give exactly one of json, text, binary_base64, close") }
-            if let json = try frame.json("json") {
-                frames.append(.json(json))
-            } else if let text = try frame.string("text") {
-                frames.append(.text(text))
-            } else if let bytes = try frame.base64("binary_base64") {
-                frames.append(.binary(bytes))
-            } else if let code = try frame.int("close") {
-                frames.append(.close(code: code, reason: try frame.string("reason") ?? ""))
-            }
-        }
-        return frames
-    }
-
-    private static func readBackend(_ fields: YAMLFields) throws(CaseFileError) -> ConformanceCase.Backend {
-        guard let method = try fields.string("method") else { throw fields.error("method", "name the method the backend must receive") }
-        var backend = ConformanceCase.Backend(method: method.replacingOccurrences(of: "/", with: "."))
-        guard !(fields.has("request") && fields.has("requests")) else { throw fields.error("requests", "give request or requests, not both") }
-        if let request = try fields.json("request") { backend.requests = [request] }
-        if let requests = try fields.json("requests") {
-            guard case .array(let items) = requests else { throw fields.error("requests", "expected a list of messages") }
-            backend.requests = items
-        }
-        backend.metadata = try fields.headers("metadata") ?? []
-        backend.metadataAbsent = try fields.strings("metadata_absent") ?? []
-        if let reply = try fields.fields("reply", allowed: ["headers", "messages", "raw_messages_base64", "status", "trailers", "delay_ms"]) {
-            backend.reply = try readReply(reply)
-        }
-        return backend
-    }
-
-    private static func readReply(_ fields: YAMLFields) throws(CaseFileError) -> ConformanceCase.Reply {
-        var reply = ConformanceCase.Reply()
-        reply.headers = try fields.headers("headers") ?? []
-        reply.trailers = try fields.headers("trailers") ?? []
-        if let messages = try fields.json("messages") {
-            guard case .array(let items) = messages else { throw fields.error("messages", "expected a list of messages") }
-            reply.messages = items
-        }
-        for (index, node) in (try fields.list("raw_messages_base64") ?? []).enumerated() {
-            guard let text = node.string, let data = Data(base64Encoded: text) else {
-                throw fields.error("raw_messages_base64[\(index)]", "not valid base64")
-            }
-            reply.rawMessages.append([UInt8](data))
-        }
-        reply.delayMilliseconds = try fields.int("delay_ms") ?? 0
-        guard (0...3_600_000).contains(reply.delayMilliseconds) else { throw fields.error("delay_ms", "must be from 0 to 3600000") }
-        if let status = try fields.fields("status", allowed: ["code", "message", "details"]) {
-            if let number = status.values["code"]?.int {
-                reply.code = number
-            } else if let name = try status.string("code") {
-                guard let code = RPCStatus.Code(name: name) else { throw status.error("code", "not a gRPC code number or name") }
-                reply.code = code.rawValue
-            }
-            reply.message = try status.string("message") ?? ""
-            if let details = try status.json("details") {
-                guard case .array(let items) = details else { throw status.error("details", "expected a list of Any messages") }
-                reply.details = items
-            }
-        }
-        return reply
-    }
-
-    private static func readResponse(_ fields: YAMLFields) throws(CaseFileError) -> ConformanceCase.Response {
-        var response = ConformanceCase.Response()
-        response.status = try fields.int("status")
-        response.headers = try fields.headers("headers") ?? []
-        response.headersAbsent = try fields.strings("headers_absent") ?? []
-        let bodies = ["body", "body_text", "ndjson", "sse", "websocket"].filter(fields.has)
-        guard bodies.count <= 1 else { throw fields.error(bodies[1], "give only one of body, body_text, ndjson, sse, websocket") }
-        response.body = try fields.json("body")
-        response.bodyText = try fields.string("body_text")
-        if let lines = try fields.json("ndjson") {
-            guard case .array(let items) = lines else { throw fields.error("ndjson", "expected a list of JSON values") }
-            response.ndjson = items
-        }
-        if let events = try fields.list("sse") {
-            var parsed: [ConformanceCase.Event] = []
-            for (index, node) in events.enumerated() {
-                let event = try fields.item(node, of: "sse", at: index, allowed: ["event", "data"])
-                guard let data = try event.json("data") else { throw event.error("data", "every event needs data") }
-                parsed.append(.init(event: try event.string("event"), data: data))
-            }
-            response.sse = parsed
-        }
-        if let socket = try fields.fields("websocket", allowed: ["frames", "close", "reason"]) {
-            var webSocket = ConformanceCase.WebSocketResponse()
-            webSocket.frames = try frames(socket, "frames")
-            webSocket.closeCode = try socket.int("close")
-            webSocket.closeReason = try socket.string("reason")
-            response.webSocket = webSocket
-        }
-        return response
     }
 }

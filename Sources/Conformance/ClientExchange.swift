@@ -14,18 +14,38 @@ struct WebSocketTranscript {
     var closeReason: String?
 }
 
-/// Plays a case's request against the gateway over one HTTP/1.1 connection.
+/// Plays a case's request against the gateway over one connection: HTTP/1.1 (raw bytes,
+/// WebSockets) or, when the case asks, HTTP/2.
 enum ClientExchange {
     static func perform(_ request: ConformanceCase.Request, port: Int, timeout: Double, group: EventLoopGroup) async throws -> ClientTranscript {
-        try await LoopbackClient.withConnection(port: port, timeout: timeout, group: group) { client in
+        if request.http2 {
+            return ClientTranscript(answer: try await HTTP2Exchange.perform(request, port: port, timeout: timeout, group: group))
+        }
+        return try await LoopbackClient.withConnection(port: port, timeout: timeout, group: group) { client in
             try await client.send(request.raw ?? encode(request, port: port))
-            let answer = try await client.readAnswer(bodyless: request.raw == nil && request.method == "HEAD")
-            guard let socket = request.webSocket, answer.status == 101 else { return ClientTranscript(answer: answer) }
+            let method = request.raw.map { String(decoding: $0.prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self) } ?? request.method
+            var answer = try await client.readAnswer(bodyless: method == "HEAD")
+            guard let socket = request.webSocket, answer.status == 101 else {
+                let connection = request.headers.first { $0.name.lowercased() == "connection" }?.value.lowercased() ?? "close"
+                if request.raw == nil, request.webSocket == nil, connection == "close" {
+                    // The request said `Connection: close`: nothing may follow the answer.
+                    try await client.readToEnd()
+                    answer.trailingBytes = client.buffer.count
+                }
+                return ClientTranscript(answer: answer)
+            }
+            guard answer.values("sec-websocket-accept") == [acceptKey] else {
+                throw CaseFailure("the 101 answer's Sec-WebSocket-Accept is \(answer.values("sec-websocket-accept")), not [\"\(acceptKey)\"]")
+            }
             // The gateway may close after a bad frame; what it said before that is the answer.
             for frame in socket.send { try? await client.send(encode(frame)) }
             return ClientTranscript(answer: answer, webSocket: try await readFrames(&client))
         }
     }
+
+    /// The handshake key every case sends, and the accept value it must get back (RFC 6455's
+    /// own example pair).
+    private static let key = "dGhlIHNhbXBsZSBub25jZQ==", acceptKey = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
 
     /// The request's bytes: request line, headers (with Host, Content-Length and, for a
     /// WebSocket, the upgrade headers, unless the case gives them) and body.
@@ -38,7 +58,7 @@ enum ClientExchange {
         if let socket = request.webSocket {
             add("Upgrade", "websocket")
             add("Connection", "Upgrade")
-            add("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+            add("Sec-WebSocket-Key", key)
             add("Sec-WebSocket-Version", "13")
             if !socket.protocols.isEmpty { add("Sec-WebSocket-Protocol", socket.protocols.joined(separator: ", ")) }
         } else {
@@ -61,18 +81,20 @@ enum ClientExchange {
     }
 
     /// Reads frames until the server's close frame (answered with the same code) or the end
-    /// of the connection.
+    /// of the connection; a close frame with no code counts as 1005, as RFC 6455 says.
     private static func readFrames(_ client: inout LoopbackClient) async throws -> WebSocketTranscript {
         var transcript = WebSocketTranscript()
         var message: (opcode: UInt8, payload: [UInt8])?
         while true {
-            guard let frame = WebSocketFraming.decode(client.buffer, at: 0) else {
-                guard await client.receive() else { return transcript }
+            guard let frame = try WebSocketFraming.decode(client.buffer) else {
+                guard try await client.receive() else { return transcript }
                 continue
             }
             client.buffer.removeFirst(frame.next)
             switch frame.opcode {
             case WebSocketFraming.close:
+                transcript.closeCode = 1005
+                transcript.closeReason = ""
                 if frame.payload.count >= 2 {
                     transcript.closeCode = Int(frame.payload[0]) << 8 | Int(frame.payload[1])
                     transcript.closeReason = String(decoding: frame.payload.dropFirst(2), as: UTF8.self)
@@ -81,16 +103,24 @@ enum ClientExchange {
                 return transcript
             case WebSocketFraming.ping:
                 try? await client.send(WebSocketFraming.encode(opcode: WebSocketFraming.pong, payload: frame.payload))
-            case WebSocketFraming.text, WebSocketFraming.binary, WebSocketFraming.continuation:
+            case WebSocketFraming.pong:
+                break
+            default:
+                guard (frame.opcode == WebSocketFraming.continuation) == (message != nil) else {
+                    throw CaseFailure(message == nil ? "the server continued a message it never started" : "the server started a message inside another")
+                }
                 var assembling = message ?? (frame.opcode, [])
                 assembling.payload += frame.payload
                 message = frame.fin ? nil : assembling
-                if frame.fin {
-                    transcript.frames.append(assembling.opcode == WebSocketFraming.binary
-                        ? .binary(assembling.payload) : .text(String(decoding: assembling.payload, as: UTF8.self)))
+                guard frame.fin else { continue }
+                if assembling.opcode == WebSocketFraming.binary {
+                    transcript.frames.append(.binary(assembling.payload))
+                } else {
+                    guard let text = String(validating: assembling.payload, as: UTF8.self) else {
+                        throw CaseFailure("the server sent a text message that is not UTF-8")
+                    }
+                    transcript.frames.append(.text(text))
                 }
-            default:
-                break
             }
         }
     }

@@ -5,6 +5,8 @@ struct HTTPAnswer {
     var status: Int
     var headers: [(name: String, value: String)]
     var body: [UInt8]
+    /// Bytes that arrived after the answer on a connection that should have closed.
+    var trailingBytes = 0
 
     /// The values of the header `name`, in order.
     func values(_ name: String) -> [String] {
@@ -20,7 +22,7 @@ struct HTTPAnswer {
             guard let headEnd = find([13, 10, 13, 10], in: bytes, from: start) else { return nil }
             let lines = String(decoding: bytes[start..<headEnd], as: UTF8.self).components(separatedBy: "\r\n")
             let statusParts = lines[0].split(separator: " ", maxSplits: 2)
-            guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]) else {
+            guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = decimal(statusParts[1]), status < 1000 else {
                 throw CaseFailure("not an HTTP/1.1 status line: \(lines[0].debugDescription)")
             }
             var headers: [(name: String, value: String)] = []
@@ -41,7 +43,7 @@ struct HTTPAnswer {
                 return (answer, end)
             }
             if let lengthText = answer.values("content-length").first {
-                guard let length = Int(lengthText) else { throw CaseFailure("bad content-length \(lengthText.debugDescription)") }
+                guard let length = decimal(Substring(lengthText)) else { throw CaseFailure("bad content-length \(lengthText.debugDescription)") }
                 guard bytes.count - bodyStart >= length else { return nil }
                 answer.body = Array(bytes[bodyStart..<bodyStart + length])
                 return (answer, bodyStart + length)
@@ -58,8 +60,8 @@ struct HTTPAnswer {
         var position = start
         while true {
             guard let lineEnd = find([13, 10], in: bytes, from: position) else { return nil }
-            let sizeText = String(decoding: bytes[position..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmingCharacters(in: CharacterSet(charactersIn: " ")), radix: 16) else {
+            let sizeText = String(decoding: bytes[position..<lineEnd], as: UTF8.self).split(separator: ";", omittingEmptySubsequences: false)[0]
+            guard let size = hexadecimal(sizeText.trimmingCharacters(in: CharacterSet(charactersIn: " \t"))) else {
                 throw CaseFailure("bad chunk size \(String(sizeText).debugDescription)")
             }
             position = lineEnd + 2
@@ -70,14 +72,28 @@ struct HTTPAnswer {
                     position = end + 2
                 }
             }
-            guard bytes.count >= position + size + 2 else { return nil }
+            guard bytes.count - position - 2 >= size else { return nil }
+            guard bytes[position + size] == 13, bytes[position + size + 1] == 10 else {
+                throw CaseFailure("a chunk of \(size) bytes is not followed by CRLF")
+            }
             body += bytes[position..<position + size]
             position += size + 2
         }
     }
 
+    /// Digits only, at most 15 of them.
+    private static func decimal(_ text: Substring) -> Int? {
+        guard !text.isEmpty, text.count <= 15, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int(text)
+    }
+
+    /// Hex digits only, at most 15 of them.
+    private static func hexadecimal(_ text: String) -> Int? {
+        guard !text.isEmpty, text.count <= 15, text.allSatisfy({ $0.isASCII && $0.isHexDigit }) else { return nil }
+        return Int(text, radix: 16)
+    }
+
     private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
-        guard bytes.count >= needle.count else { return nil }
         var index = start
         while index + needle.count <= bytes.count {
             if bytes[index] == needle[0], bytes[index..<index + needle.count].elementsEqual(needle) { return index }

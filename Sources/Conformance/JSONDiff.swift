@@ -5,29 +5,39 @@ func jsonDifferences(expected: JSONValue, got: JSONValue, at path: String) -> [S
     case (.object(let want), .object(let have)):
         var lines: [String] = []
         for key in Set(want.keys).union(have.keys).sorted() {
-            let child = path + "." + key
-            switch (want[key], have[key]) {
-            case (let want?, let have?): lines += jsonDifferences(expected: want, got: have, at: child)
-            case (let want?, nil): lines.append("\(child): expected \(want.text), got nothing")
-            case (nil, let have?): lines.append("\(child): expected nothing, got \(have.text)")
-            case (nil, nil): break
+            lines += optionalDifferences(want[key], have[key], at: path + "." + key, describe: \.text, describeGot: \.text) {
+                jsonDifferences(expected: $0, got: $1, at: $2)
             }
         }
         return lines
     case (.array(let want), .array(let have)):
-        var lines: [String] = []
-        for index in 0..<max(want.count, have.count) {
-            let child = "\(path)[\(index)]"
-            if index >= have.count {
-                lines.append("\(child): expected \(want[index].text), got nothing")
-            } else if index >= want.count {
-                lines.append("\(child): expected nothing, got \(have[index].text)")
-            } else {
-                lines += jsonDifferences(expected: want[index], got: have[index], at: child)
-            }
-        }
-        return lines
+        return listDifferences(want, have, at: path, describe: \.text, describeGot: \.text) { jsonDifferences(expected: $0, got: $1, at: $2) }
     default:
         return expected == got ? [] : ["\(path): expected \(expected.text), got \(got.text)"]
+    }
+}
+
+/// Lists compared item by item at `path[i]`; a missing or extra item is one line.
+func listDifferences<Want, Have>(
+    _ expected: [Want], _ got: [Have], at path: String,
+    describe: (Want) -> String, describeGot: (Have) -> String, compare: (Want, Have, String) -> [String]
+) -> [String] {
+    (0..<max(expected.count, got.count)).flatMap { index in
+        optionalDifferences(
+            index < expected.count ? expected[index] : nil, index < got.count ? got[index] : nil,
+            at: "\(path)[\(index)]", describe: describe, describeGot: describeGot, compare: compare)
+    }
+}
+
+/// An item that may be missing on either side: `expected X, got nothing` and the reverse.
+func optionalDifferences<Want, Have>(
+    _ expected: Want?, _ got: Have?, at path: String,
+    describe: (Want) -> String, describeGot: (Have) -> String, compare: (Want, Have, String) -> [String]
+) -> [String] {
+    switch (expected, got) {
+    case (let want?, let have?): compare(want, have, path)
+    case (let want?, nil): ["\(path): expected \(describe(want)), got nothing"]
+    case (nil, let have?): ["\(path): expected nothing, got \(describeGot(have))"]
+    case (nil, nil): []
     }
 }

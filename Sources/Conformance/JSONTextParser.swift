@@ -1,5 +1,5 @@
-/// A strict JSON parser (RFC 8259) for the runner's comparisons: numbers keep their literal;
-/// a duplicate object key keeps the last value.
+/// A strict JSON parser (RFC 8259) for the runner's comparisons: numbers keep their literal,
+/// and an object that repeats a key is refused (a gateway must not write one).
 struct JSONTextParser {
     private let bytes: [UInt8]
     private var index = 0
@@ -46,8 +46,7 @@ struct JSONTextParser {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = parseString() else { return nil }
             skipWhitespace()
-            guard take(UInt8(ascii: ":")), let value = parseValue() else { return nil }
-            members[key] = value
+            guard take(UInt8(ascii: ":")), let value = parseValue(), members.updateValue(value, forKey: key) == nil else { return nil }
             skipWhitespace()
         } while take(UInt8(ascii: ","))
         return take(UInt8(ascii: "}")) ? .object(members) : nil
@@ -121,9 +120,9 @@ struct JSONTextParser {
     }
 
     private mutating func hex4() -> UInt32? {
-        guard index + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
-            return nil
-        }
+        guard index + 4 <= bytes.count, bytes[index..<index + 4].allSatisfy({ Character(Unicode.Scalar($0)).isHexDigit }),
+            let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
+        else { return nil }
         index += 4
         return value
     }

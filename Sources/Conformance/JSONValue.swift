@@ -1,8 +1,9 @@
 import Yams
 
-/// A JSON value as the runner compares it: objects are unordered; numbers keep their literal,
-/// so 64-bit integers stay exact, and compare by value (`1.0` equals `1`, `-0` does not equal `0`).
-public indirect enum JSONValue: Sendable {
+/// A JSON value as the runner compares it: objects are unordered; strings compare by their
+/// UTF-8 bytes (no Unicode normalization); numbers keep their literal, so 64-bit integers stay
+/// exact, and compare by value (`1.0` equals `1`, `-0` does not equal `0`).
+indirect enum JSONValue: Sendable {
     case null
     case bool(Bool)
     /// A number by its JSON literal.
@@ -12,14 +13,14 @@ public indirect enum JSONValue: Sendable {
     case object([String: JSONValue])
 
     /// Parses UTF-8 JSON text; nil if it is not exactly one valid JSON value.
-    public init?(parsing bytes: some Collection<UInt8>) {
+    init?(parsing bytes: some Collection<UInt8>) {
         var parser = JSONTextParser(Array(bytes))
         guard let value = parser.parseDocument() else { return nil }
         self = value
     }
 
     /// The compact JSON text of this value (object keys sorted).
-    public var text: String {
+    var text: String {
         switch self {
         case .null: return "null"
         case .bool(let value): return value ? "true" : "false"
@@ -51,11 +52,11 @@ public indirect enum JSONValue: Sendable {
 }
 
 extension JSONValue: Equatable {
-    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
-        case (.string(let a), .string(let b)): return a == b
+        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
         case (.array(let a), .array(let b)): return a == b
         case (.object(let a), .object(let b)): return a == b
         case (.number(let a), .number(let b)): return sameNumber(a, b)
@@ -74,26 +75,21 @@ extension JSONValue: Equatable {
 }
 
 extension JSONValue {
-    /// The JSON value a YAML node spells: plain scalars resolve to null, booleans and numbers
-    /// by the YAML core schema; quoted scalars are strings. Nil for values JSON cannot hold.
+    /// The JSON value a YAML node spells: quoted scalars are strings; plain ones are null,
+    /// `true`, `false`, JSON numbers or strings. Nil for what JSON cannot hold and for plain
+    /// spellings that YAML readers disagree on (`yes`, `off`, `010`, `0x1F`, `1:30`, `.inf`),
+    /// which must be quoted.
     init?(yaml node: Node) {
         switch node {
         case .scalar(let scalar):
             switch node.tag.description {
             case Tag.Name.null.rawValue: self = .null
             case Tag.Name.bool.rawValue:
-                guard let value = node.bool else { return nil }
-                self = .bool(value)
+                guard scalar.string == "true" || scalar.string == "false" else { return nil }
+                self = .bool(scalar.string == "true")
             case Tag.Name.int.rawValue, Tag.Name.float.rawValue:
-                if JSONTextParser.isNumberLiteral(scalar.string) {
-                    self = .number(scalar.string)
-                } else if let value = node.int {
-                    self = .number(String(value))
-                } else if let value = node.float, value.isFinite {
-                    self = .number("\(value)")
-                } else {
-                    return nil
-                }
+                guard JSONTextParser.isNumberLiteral(scalar.string) else { return nil }
+                self = .number(scalar.string)
             default: self = .string(scalar.string)
             }
         case .sequence(let sequence):

@@ -1,5 +1,6 @@
 /// Writes results as JUnit XML, one test suite per case file, for CI systems.
 public enum JUnitReport {
+    /// The report of `results`: suites in the order their files first appear.
     public static func xml(_ results: [CaseResult]) -> String {
         var files: [String] = []
         var byFile: [String: [CaseResult]] = [:]

@@ -1,18 +1,21 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
 /// A client connection to the gateway under test: raw bytes out, bytes in, with a deadline
-/// after which the connection is closed.
+/// after which the connection is closed and every read fails.
 struct LoopbackClient {
     private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private let timedOut: NIOLockedValueBox<Bool>
+    private let timeout: Double
     /// Everything received and not yet consumed.
     var buffer: [UInt8] = []
-    /// Whether the gateway closed the connection (or the deadline did).
+    /// Whether the gateway closed the connection.
     private(set) var ended = false
 
-    /// Connects to `port` on loopback and runs `body` with the connection; it is closed after
-    /// `timeout` seconds, which ends whatever `body` is waiting for.
+    /// Connects to `port` on loopback and runs `body` with the connection, which is closed
+    /// after `timeout` seconds.
     static func withConnection<Result: Sendable>(
         port: Int, timeout: Double, group: EventLoopGroup, _ body: (inout LoopbackClient) async throws -> Result
     ) async throws -> Result {
@@ -23,19 +26,26 @@ struct LoopbackClient {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
+        let timedOut = NIOLockedValueBox(false)
         let deadline = channel.channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout * 1e9))) {
+            timedOut.withLockedValue { $0 = true }
             channel.channel.close(promise: nil)
         }
         defer { deadline.cancel() }
         return try await channel.executeThenClose { inbound, outbound in
-            var client = LoopbackClient(inbound: inbound.makeAsyncIterator(), outbound: outbound)
+            var client = LoopbackClient(inbound: inbound.makeAsyncIterator(), outbound: outbound, timedOut: timedOut, timeout: timeout)
             return try await body(&client)
         }
     }
 
-    private init(inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+    private init(
+        inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        timedOut: NIOLockedValueBox<Bool>, timeout: Double
+    ) {
         self.inbound = inbound
         self.outbound = outbound
+        self.timedOut = timedOut
+        self.timeout = timeout
     }
 
     /// Sends bytes.
@@ -43,29 +53,37 @@ struct LoopbackClient {
         try await outbound.write(ByteBuffer(bytes: bytes))
     }
 
-    /// Waits for more bytes; false once the connection has ended.
-    mutating func receive() async -> Bool {
-        guard !ended else { return false }
-        do {
-            if let chunk = try await inbound.next() {
-                buffer += chunk.readableBytesView
-                return true
-            }
-        } catch {}
-        ended = true
+    /// Waits for more bytes; false once the gateway has closed the connection. Throws when
+    /// the deadline has passed.
+    mutating func receive() async throws(CaseFailure) -> Bool {
+        if !ended {
+            do {
+                if let chunk = try await inbound.next() {
+                    buffer += chunk.readableBytesView
+                    return true
+                }
+            } catch {}
+            ended = true
+        }
+        if timedOut.withLockedValue({ $0 }) { throw CaseFailure("no complete answer within \(timeout) s") }
         return false
     }
 
     /// Reads one HTTP response.
-    mutating func readAnswer(bodyless: Bool) async throws -> HTTPAnswer {
+    mutating func readAnswer(bodyless: Bool) async throws(CaseFailure) -> HTTPAnswer {
         while true {
             if let (answer, consumed) = try HTTPAnswer.parse(buffer, ended: ended, bodyless: bodyless) {
                 buffer.removeFirst(consumed)
                 return answer
             }
-            guard await receive() else {
+            guard try await receive() else {
                 throw CaseFailure(buffer.isEmpty ? "the connection closed with no response" : "the connection closed in the middle of a response")
             }
         }
+    }
+
+    /// Reads until the gateway closes the connection; what arrives is left in `buffer`.
+    mutating func readToEnd() async throws(CaseFailure) {
+        while try await receive() {}
     }
 }

@@ -63,7 +63,10 @@ public struct PreparedCase: Sendable {
         }
         reply.messages += backend.reply.rawMessages
         var status = RPCStatus(RPCStatus.Code(rawValue: backend.reply.code), backend.reply.message)
-        if !backend.reply.details.isEmpty, let statusIndex = snapshot.pool.messageIndex(named: "google.rpc.Status") {
+        if !backend.reply.details.isEmpty {
+            guard let statusIndex = snapshot.pool.messageIndex(named: "google.rpc.Status") else {
+                throw fail("backend.reply.status.details", "google.rpc.Status is in no descriptor set")
+            }
             let message = JSONValue.object(["code": .number(String(backend.reply.code)), "message": .string(backend.reply.message), "details": .array(backend.reply.details)])
             status.detailsBinary = try Self.binary(message, statusIndex, codec) { fail("backend.reply.status.details", $0) }
         }

@@ -1,6 +1,7 @@
-/// The client's WebSocket framing (RFC 6455): masked frames out, server frames in.
+/// The client's side of WebSocket framing (RFC 6455): masked frames out, server frames in,
+/// checked as strictly as a browser checks them.
 enum WebSocketFraming {
-    static let text: UInt8 = 1, binary: UInt8 = 2, continuation: UInt8 = 0, close: UInt8 = 8, ping: UInt8 = 9, pong: UInt8 = 10
+    static let continuation: UInt8 = 0, text: UInt8 = 1, binary: UInt8 = 2, close: UInt8 = 8, ping: UInt8 = 9, pong: UInt8 = 10
 
     /// One final client frame, masked.
     static func encode(opcode: UInt8, payload: [UInt8]) -> [UInt8] {
@@ -24,25 +25,30 @@ enum WebSocketFraming {
         [UInt8(code >> 8 & 0xFF), UInt8(code & 0xFF)] + Array(reason.utf8)
     }
 
-    /// The frame at `offset` of `bytes`: nil while incomplete.
-    static func decode(_ bytes: [UInt8], at offset: Int) -> (fin: Bool, opcode: UInt8, payload: [UInt8], next: Int)? {
-        guard bytes.count - offset >= 2 else { return nil }
-        let fin = bytes[offset] & 0x80 != 0
-        let opcode = bytes[offset] & 0x0F
-        let masked = bytes[offset + 1] & 0x80 != 0
-        var length = Int(bytes[offset + 1] & 0x7F)
-        var position = offset + 2
+    /// The server frame at the start of `bytes`: nil while incomplete; an error for what a
+    /// server must not send (masking, reserved bits, bad opcodes, long or fragmented control
+    /// frames, lengths beyond 2^63).
+    static func decode(_ bytes: [UInt8]) throws(CaseFailure) -> (fin: Bool, opcode: UInt8, payload: [UInt8], next: Int)? {
+        guard bytes.count >= 2 else { return nil }
+        let fin = bytes[0] & 0x80 != 0
+        let opcode = bytes[0] & 0x0F
+        guard bytes[0] & 0x70 == 0 else { throw CaseFailure("the server set reserved bits with no extension agreed") }
+        guard [continuation, text, binary, close, ping, pong].contains(opcode) else { throw CaseFailure("the server sent opcode \(opcode)") }
+        guard bytes[1] & 0x80 == 0 else { throw CaseFailure("the server masked a frame") }
+        var length = UInt64(bytes[1] & 0x7F)
+        var position = 2
         let extra = length == 126 ? 2 : length == 127 ? 8 : 0
         guard bytes.count >= position + extra else { return nil }
         if extra > 0 {
-            length = bytes[position..<position + extra].reduce(0) { $0 << 8 | Int($1) }
+            length = bytes[position..<position + extra].reduce(0) { $0 << 8 | UInt64($1) }
             position += extra
         }
-        let mask = masked ? Array(bytes[position..<min(position + 4, bytes.count)]) : []
-        position += mask.count
-        guard mask.count == (masked ? 4 : 0), length >= 0, bytes.count - position >= length else { return nil }
-        var payload = Array(bytes[position..<position + length])
-        if masked { payload = payload.enumerated().map { $0.element ^ mask[$0.offset % 4] } }
-        return (fin, opcode, payload, position + length)
+        guard length < 1 << 40 else { throw CaseFailure("the server announced a frame of \(length) bytes") }
+        if opcode >= close {
+            guard fin, length <= 125 else { throw CaseFailure("the server sent a fragmented or long control frame") }
+        }
+        guard UInt64(bytes.count - position) >= length else { return nil }
+        let end = position + Int(length)
+        return (fin, opcode, Array(bytes[position..<end]), end)
     }
 }

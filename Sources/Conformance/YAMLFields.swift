@@ -72,7 +72,9 @@ struct YAMLFields {
 
     func json(_ key: String) throws(CaseFileError) -> JSONValue? {
         guard let node = values[key] else { return nil }
-        guard let value = JSONValue(yaml: node) else { throw error(key, "not a JSON value (non-finite number or alias?)") }
+        guard let value = JSONValue(yaml: node) else {
+            throw error(key, "not a JSON value: quote plain spellings YAML readers disagree on (yes, off, 010, 0x1F, 1:30, .inf)")
+        }
         return value
     }
 

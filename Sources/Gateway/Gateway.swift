@@ -32,6 +32,12 @@ public final class Gateway: Sendable {
         configuration: GatewayConfiguration, embeddedSets: [(source: String, bytes: [UInt8])] = [],
         pages: [String: StaticPage] = [:], group: EventLoopGroup
     ) async throws -> Gateway {
+        guard let apiAddress = ListenAddress(configuration.listen) else {
+            throw GatewayError("listen address \(configuration.listen) is not HOST:PORT")
+        }
+        guard let adminAddress = ListenAddress(configuration.admin) else {
+            throw GatewayError("admin address \(configuration.admin) is not HOST:PORT")
+        }
         let snapshot = try GatewaySnapshot(configuration: configuration, embeddedSets: embeddedSets)
         var upstreams = UpstreamClient.Configuration()
         for (service, urls) in configuration.upstreams {
@@ -47,21 +53,16 @@ public final class Gateway: Sendable {
         upstreams.caFile = configuration.upstreamCA
         let upstream = try UpstreamClient(configuration: upstreams, group: group)
         let context = GatewayContext(snapshot: snapshot, upstream: upstream, configuration: configuration, pages: pages)
-        guard let apiAddress = ListenAddress(configuration.listen) else {
-            throw GatewayError("listen address \(configuration.listen) is not HOST:PORT")
-        }
-        guard let adminAddress = ListenAddress(configuration.admin) else {
-            throw GatewayError("admin address \(configuration.admin) is not HOST:PORT")
-        }
-        let api = try await APIServer.bind(apiAddress, gateway: context, group: group)
-        let admin: Channel
+        var channels: [Channel] = []
         do {
-            admin = try await AdminServer.bind(adminAddress, gateway: context, group: group)
+            channels.append(try await APIServer.bind(apiAddress, gateway: context, group: group))
+            channels.append(try await AdminServer.bind(adminAddress, gateway: context, group: group))
+            return try Gateway(context: context, apiChannel: channels[0], adminChannel: channels[1], drainSeconds: configuration.limits.drainSeconds)
         } catch {
-            try? await api.close()
+            for channel in channels { try? await channel.close() }
+            upstream.close()
             throw error
         }
-        return try Gateway(context: context, apiChannel: api, adminChannel: admin, drainSeconds: configuration.limits.drainSeconds)
     }
 
     /// Stops accepting, lets calls in flight finish for at most the drain time, then closes.

@@ -80,24 +80,31 @@ extension GatewayConfiguration {
         }
     }
 
+    /// The longest time any option may name.
+    static let maxSeconds = 31_536_000.0
+
     /// Checks values that decoding cannot: addresses, upstream URLs, positive limits.
     public func validate() throws(GatewayError) {
         guard ListenAddress(listen) != nil else { throw GatewayError("listen: \(listen) is not HOST:PORT") }
         guard ListenAddress(admin) != nil else { throw GatewayError("admin: \(admin) is not HOST:PORT") }
         guard !descriptorSets.isEmpty else { throw GatewayError("no descriptor set: give --descriptor-set FILE or descriptor_sets") }
-        let positive: [(String, Double)] = [
-            ("limits.max_body_bytes", Double(limits.maxBodyBytes)), ("limits.max_path_bytes", Double(limits.maxPathBytes)),
-            ("limits.max_response_message_bytes", Double(limits.maxResponseMessageBytes)),
-            ("limits.max_json_depth", Double(limits.maxJSONDepth)), ("limits.idle_timeout_seconds", limits.idleTimeoutSeconds),
-            ("limits.request_read_timeout_seconds", limits.requestReadTimeoutSeconds),
-            ("websocket.ping_interval_seconds", websocket.pingIntervalSeconds),
-            ("websocket.idle_timeout_seconds", websocket.idleTimeoutSeconds),
-            ("websocket.max_message_bytes", Double(websocket.maxMessageBytes)),
-            ("websocket.buffer_messages", Double(websocket.bufferMessages)),
-            ("websocket.buffer_bytes", Double(websocket.bufferBytes)),
-            ("websocket.slow_client_seconds", websocket.slowClientSeconds),
+        let counts = [
+            ("limits.max_body_bytes", limits.maxBodyBytes), ("limits.max_path_bytes", limits.maxPathBytes),
+            ("limits.max_response_message_bytes", limits.maxResponseMessageBytes), ("limits.max_json_depth", limits.maxJSONDepth),
+            ("websocket.max_message_bytes", websocket.maxMessageBytes), ("websocket.buffer_messages", websocket.bufferMessages),
+            ("websocket.buffer_bytes", websocket.bufferBytes),
         ]
-        for (key, value) in positive where !(value > 0) { throw GatewayError("\(key) must be positive") }
-        for (service, seconds) in timeouts where !(seconds > 0) { throw GatewayError("timeouts.\(service) must be positive") }
+        for (key, value) in counts where value <= 0 { throw GatewayError("\(key) must be positive") }
+        let seconds = [
+            ("limits.idle_timeout_seconds", limits.idleTimeoutSeconds), ("limits.request_read_timeout_seconds", limits.requestReadTimeoutSeconds),
+            ("websocket.ping_interval_seconds", websocket.pingIntervalSeconds), ("websocket.idle_timeout_seconds", websocket.idleTimeoutSeconds),
+            ("websocket.slow_client_seconds", websocket.slowClientSeconds),
+        ] + timeouts.sorted { $0.key < $1.key }.map { ("timeouts.\($0.key)", $0.value) }
+        for (key, value) in seconds where !(value > 0 && value <= Self.maxSeconds) {
+            throw GatewayError("\(key) must be positive and at most \(Int(Self.maxSeconds)) seconds (a year)")
+        }
+        guard limits.drainSeconds >= 0, limits.drainSeconds <= Self.maxSeconds else {
+            throw GatewayError("limits.drain_seconds must be from 0 to \(Int(Self.maxSeconds)) seconds (a year)")
+        }
     }
 }

@@ -77,6 +77,9 @@ public final class GRPCResponseWriter {
 /// them; the client half-closed) and the metadata, answer through the writer.
 public typealias GRPCMethodHandler = (_ path: String, _ requests: [[UInt8]], _ metadata: HPACKHeaders, _ writer: GRPCResponseWriter) -> Void
 
+/// Hears of a call as soon as its headers arrive: the method path and the metadata.
+public typealias GRPCCallOpened = @Sendable (_ path: String, _ metadata: HPACKHeaders) -> Void
+
 /// One server call on one HTTP/2 stream: reads headers and messages until the client
 /// half-closes, then hands them to the method handler.
 final class GRPCServerStreamHandler: ChannelInboundHandler {
@@ -84,16 +87,21 @@ final class GRPCServerStreamHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTP2Frame.FramePayload
 
     private let handler: GRPCMethodHandler
+    private let opened: GRPCCallOpened?
     private var headers: HPACKHeaders?
     private var reader = GRPCMessageReader(maxMessageSize: 4 << 20)
     private var requests: [[UInt8]] = []
     private var writer: GRPCResponseWriter?
 
-    init(handler: @escaping GRPCMethodHandler) { self.handler = handler }
+    init(handler: @escaping GRPCMethodHandler, opened: GRPCCallOpened?) {
+        self.handler = handler
+        self.opened = opened
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .headers(let frame):
+            if headers == nil { opened?(frame.headers.first(name: ":path") ?? "", frame.headers) }
             headers = frame.headers
             if frame.endStream { dispatch(context) }
         case .data(let frame):
@@ -126,18 +134,23 @@ final class GRPCServerStreamHandler: ChannelInboundHandler {
 
 /// A small gRPC server over HTTP/2 cleartext, for the demo backend and test backends.
 public enum GRPCServer {
-    /// Binds `host:port` (0 for any free port) and serves `handler`.
-    public static func bind(host: String, port: Int, group: EventLoopGroup, handler: @escaping @Sendable () -> GRPCMethodHandler) async throws -> Channel {
+    /// Binds `host:port` (0 for any free port) and serves `handler`, made once per stream;
+    /// `accepted` hears of each connection, `opened` of each call as its headers arrive.
+    public static func bind(
+        host: String, port: Int, group: EventLoopGroup, accepted: (@Sendable (Channel) -> Void)? = nil,
+        opened: GRPCCallOpened? = nil, handler: @escaping @Sendable () -> GRPCMethodHandler
+    ) async throws -> Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                accepted?(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
                         mode: .server, connectionConfiguration: .init(), streamConfiguration: .init()
                     ) { stream in
                         stream.eventLoop.makeCompletedFuture {
-                            try stream.pipeline.syncOperations.addHandler(GRPCServerStreamHandler(handler: handler()))
+                            try stream.pipeline.syncOperations.addHandler(GRPCServerStreamHandler(handler: handler(), opened: opened))
                         }
                     }
                 }

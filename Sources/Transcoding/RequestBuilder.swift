@@ -17,15 +17,12 @@ public struct RequestBuilder: Sendable {
 
     /// The HTTP request, as far as the builder needs it.
     public struct Input {
-        /// The request path, without the query.
-        public var path: Substring
         public var captures: [Substring]
         public var query: Substring?
         public var body: [UInt8]
         public var contentType: String?
 
-        public init(path: Substring, captures: [Substring], query: Substring?, body: [UInt8], contentType: String?) {
-            self.path = path
+        public init(captures: [Substring], query: Substring?, body: [UInt8], contentType: String?) {
             self.captures = captures
             self.query = query
             self.body = body
@@ -42,21 +39,11 @@ public struct RequestBuilder: Sendable {
             try addQuery(query, route, to: &parameters, options: options)
         }
         for (binding, raw) in zip(route.pathBindings, input.captures) {
-            let multiSegment = binding.variable.end - binding.variable.start > 1
-                || route.template.segments[binding.variable.start] == .doubleWildcard
-            let value: String
-            do {
-                value = try PercentDecoding.decode(raw, keepingEncodedSlashes: multiSegment)
-            } catch {
-                throw RPCStatus(.invalidArgument, "path variable \(binding.field.text) \(Self.describe(error))")
-            }
+            let value = try Self.decode(raw, of: binding, in: route)
             if options.rejectFieldsBoundTwice, !message.isEmpty, Self.contains(binding.field, in: message) {
                 throw RPCStatus(.invalidArgument, "field \(binding.field.text) is set by both the path and the body")
             }
             try parameters.add(binding.field.fields, value: value, parameter: binding.field.text)
-        }
-        guard PercentDecoding.isWellFormed(input.path) else {
-            throw RPCStatus(.invalidArgument, "path \(input.path) \(Self.describe(.malformedEscape))")
         }
         if !parameters.isEmpty {
             do {
@@ -151,6 +138,26 @@ public struct RequestBuilder: Sendable {
             current = matching.flatMap { current[$0.payload] }
         }
         return false
+    }
+
+    /// Checks a matched path before the body is read: each variable decodes (or its error names
+    /// it), and every escape elsewhere in the path is well-formed.
+    public static func checkPath(_ path: Substring, captures: [Substring], of route: Route) throws(RPCStatus) {
+        for (binding, raw) in zip(route.pathBindings, captures) { _ = try decode(raw, of: binding, in: route) }
+        guard PercentDecoding.isWellFormed(path) else {
+            throw RPCStatus(.invalidArgument, "path \(path) \(describe(.malformedEscape))")
+        }
+    }
+
+    /// A path variable's value: a multi-segment variable keeps `%2F` encoded.
+    private static func decode(_ raw: Substring, of binding: Route.PathBinding, in route: Route) throws(RPCStatus) -> String {
+        let multiSegment = binding.variable.end - binding.variable.start > 1
+            || route.template.segments[binding.variable.start] == .doubleWildcard
+        do {
+            return try PercentDecoding.decode(raw, keepingEncodedSlashes: multiSegment)
+        } catch {
+            throw RPCStatus(.invalidArgument, "path variable \(binding.field.text) \(describe(error))")
+        }
     }
 
     private static func describe(_ failure: PercentDecoding.Failure) -> String {

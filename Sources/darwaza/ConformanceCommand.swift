@@ -31,6 +31,7 @@ struct ConformanceCommand: AsyncParsableCommand {
             let files = try ConformanceSuite.caseFiles(in: paths.isEmpty ? ["conformance"] : paths)
             guard !files.isEmpty else { throw CommandFailure(message: "no case files in \(paths.joined(separator: " "))") }
             cases = try ConformanceSuite.load(files: files, filter: filter)
+            guard !cases.isEmpty else { throw CommandFailure(message: "no case matches --filter \(filter ?? "")") }
         } catch let error as CaseFileError {
             throw CommandFailure(message: error.description)
         }

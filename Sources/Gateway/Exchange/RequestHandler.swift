@@ -23,7 +23,6 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
     private var head: HTTPRequestHead?
     private var snapshot: GatewaySnapshot?
     private var route: Route?
-    private var path: Substring = ""
     private var captures: [Substring] = []
     private var query: Substring?
     private var body: ByteBuffer?
@@ -126,7 +125,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
             }
         }
         let uri = Substring(head.uri)
-        path = uri.firstIndex(of: "?").map { uri[..<$0] } ?? uri
+        let path = uri.firstIndex(of: "?").map { uri[..<$0] } ?? uri
         query = uri.firstIndex(of: "?").map { uri[uri.index(after: $0)...] }
         if head.method == .GET, let page = gateway.pages[String(path)] {
             self.page = page
@@ -134,6 +133,11 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
         }
         switch snapshot.routes.match(method: head.method.rawValue, path: path) {
         case .found(let route, let captures):
+            do throws(RPCStatus) {
+                try RequestBuilder.checkPath(path, captures: captures, of: route)
+            } catch {
+                return reject(error)
+            }
             self.route = route
             self.captures = captures
         case .methodNotAllowed(let allowed):
@@ -175,7 +179,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
                 if route.method.clientStreaming { contentType = "application/json" }
                 do throws(RPCStatus) {
                     messages.append(try snapshot.requests.build(
-                        route, RequestBuilder.Input(path: path, captures: captures, query: query, body: part, contentType: contentType),
+                        route, RequestBuilder.Input(captures: captures, query: query, body: part, contentType: contentType),
                         options: options))
                 } catch where route.method.clientStreaming {
                     throw RPCStatus(.invalidArgument, "line \(index + 1): \(error.message)")

@@ -18,7 +18,6 @@ struct WebSocketHandshake {
     /// What an accepted upgrade binds.
     struct Accepted {
         var route: Route
-        var path: Substring
         var captures: [Substring]
         var query: Substring?
         var subprotocol: String?
@@ -53,6 +52,7 @@ struct WebSocketHandshake {
         }
         let requestedTimeout: TimeAmount?
         do throws(RPCStatus) {
+            try RequestBuilder.checkPath(path, captures: captures, of: route)
             requestedTimeout = try MetadataMapping.clientTimeout(head.headers.first(name: "grpc-timeout"))
         } catch {
             return .failure(error)
@@ -63,7 +63,7 @@ struct WebSocketHandshake {
         let binary = offered.contains(binaryProtocol)
         let subprotocol = binary ? binaryProtocol : offered.contains(jsonProtocol) ? jsonProtocol : offered.first
         return .success(Accepted(
-            route: route, path: path, captures: captures, query: query, subprotocol: subprotocol, binaryMessages: binary,
+            route: route, captures: captures, query: query, subprotocol: subprotocol, binaryMessages: binary,
             deflate: PerMessageDeflate.isOffered(in: head.headers[canonicalForm: "sec-websocket-extensions"].joined(separator: ",")),
             bearerToken: token, requestedTimeout: requestedTimeout))
     }
@@ -89,6 +89,4 @@ struct WebSocketHandshake {
         guard let host, let schemeEnd = origin.range(of: "://") else { return false }
         return origin[schemeEnd.upperBound...].lowercased() == host.lowercased()
     }
-
-
 }
