@@ -78,6 +78,12 @@ def test_filter_runs_matching_cases_only(darwaza, tmp_path):
     assert (rc, out, err) == (0, "1 passed, 0 failed\n", "")
 
 
+def test_filter_that_matches_nothing_exits_2(darwaza, tmp_path):
+    path = case_file(tmp_path, GOOD_CASE)
+    rc, out, err = conformance(darwaza, "--filter", "no such case", path)
+    assert (rc, out, err) == (2, "", "darwaza: no case matches --filter no such case\n")
+
+
 def test_junit_report(darwaza, tmp_path):
     path = case_file(tmp_path, GOOD_CASE + BAD_CASE)
     report = tmp_path / "report.xml"
@@ -200,6 +206,18 @@ INVALID = [
     ("cases:\n  - name: x\n    request: {path: /x}\n    response: {}\n"
      "    backend: {method: darwaza.contract.v1.Library.GetItem, reply: {delay_ms: -5}}\n",
      'case "x": backend.reply.delay_ms: must be from 0 to 3600000', True),
+    ("cases:\n  - name: x\n    request: {path: /x, body: {flag: yes}}\n    response: {}\n    no_backend_call: true\n",
+     'case "x": request.body: not a JSON value: quote plain spellings YAML readers disagree on (yes, off, 010, 0x1F, 1:30, .inf)', False),
+    ("cases:\n  - name: x\n    request: {path: /x, websocket: {send: [{close: 70000}]}}\n    response: {}\n    no_backend_call: true\n",
+     'case "x": request.websocket.send[0].close: a close code is 0 to 65535', True),
+    ("cases:\n  - name: x\n    request: {path: /x, websocket: {send: [{text: a, reason: b}]}}\n    response: {}\n    no_backend_call: true\n",
+     'case "x": request.websocket.send[0].reason: only a close frame has a reason', True),
+    ("cases:\n  - name: x\n    request: {path: /x}\n    response: {websocket: {frames: [{close: 1000}]}}\n    no_backend_call: true\n",
+     'case "x": response.websocket.frames[0].close: unknown key', True),
+    ("cases:\n  - name: x\n    request: {path: /x, http2: true, websocket: {}}\n    response: {}\n    no_backend_call: true\n",
+     'case "x": request.websocket: WebSockets are upgraded over HTTP/1.1; drop http2', True),
+    ("cases:\n  - name: x\n    options: {timeouts: {'*': 0}}\n    request: {path: /x}\n    response: {}\n    no_backend_call: true\n",
+     'case "x": options: timeouts.* must be positive and at most 31536000 seconds (a year)', True),
 ]
 
 
