@@ -71,5 +71,6 @@ let package = Package(
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "HTTPRulesTests", dependencies: ["HTTPRules"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", .product(name: "Yams", package: "Yams")]),
     ]
 )
