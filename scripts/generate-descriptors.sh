@@ -78,6 +78,22 @@ run_protoc conformance/descriptors/library.binpb \
   proto/google/rpc/status.proto \
   proto/google/rpc/error_details.proto
 
+# `darwaza check` fixtures (Tests/CheckFixtures): annotations the checker must refuse, and a set
+# whose field names a type that no file defines.
+run_protoc Tests/CheckFixtures/annotations/descriptors.binpb \
+  proto/darwaza/checks/annotations.proto
+python3 - conformance/descriptors/library.binpb Tests/CheckFixtures/dangling_type/descriptors.binpb <<'PY'
+import sys
+from google.protobuf import descriptor_pb2
+files = descriptor_pb2.FileDescriptorSet()
+files.ParseFromString(open(sys.argv[1], "rb").read())
+library = next(f for f in files.file if f.name == "darwaza/contract/library.proto")
+nested = next(field for field in next(m for m in library.message_type if m.name == "Item").field if field.name == "nested")
+nested.type_name = ".darwaza.contract.v1.Missing"
+open(sys.argv[2], "wb").write(files.SerializeToString())
+PY
+echo "wrote Tests/CheckFixtures/dangling_type/descriptors.binpb"
+
 run_protoc "$OUT/google_rpc.binpb" \
   proto/google/rpc/status.proto \
   proto/google/rpc/error_details.proto
