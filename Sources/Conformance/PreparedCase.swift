@@ -64,14 +64,43 @@ public struct PreparedCase: Sendable {
         reply.messages += backend.reply.rawMessages
         var status = RPCStatus(RPCStatus.Code(rawValue: backend.reply.code), backend.reply.message)
         if !backend.reply.details.isEmpty {
-            guard let statusIndex = snapshot.pool.messageIndex(named: "google.rpc.Status") else {
-                throw fail("backend.reply.status.details", "google.rpc.Status is in no descriptor set")
-            }
-            let message = JSONValue.object(["code": .number(String(backend.reply.code)), "message": .string(backend.reply.message), "details": .array(backend.reply.details)])
-            status.detailsBinary = try Self.binary(message, statusIndex, codec) { fail("backend.reply.status.details", $0) }
+            status.detailsBinary = try Self.statusBinary(backend.reply, codec) { fail("backend.reply.status.details\($0)", $1) }
         }
         reply.status = status
         self.reply = reply
+    }
+
+    /// The `google.rpc.Status` of a reply in binary. Each detail is an `Any` in JSON; one whose
+    /// type is in no descriptor set is written as `{"@type": ..., "value": <base64>}` and sent
+    /// as those bytes, as a backend with types of its own would send it.
+    private static func statusBinary(
+        _ reply: ConformanceCase.Reply, _ codec: ProtoJSONCodec, _ fail: (String, String) -> CaseFileError
+    ) throws(CaseFileError) -> [UInt8] {
+        guard let anyIndex = codec.pool.messageIndex(named: "google.protobuf.Any") else {
+            throw fail("", "google.protobuf.Any is in no descriptor set")
+        }
+        var status: [UInt8] = []
+        if reply.code != 0 { Wire.appendField(number: 1, varint: UInt64(bitPattern: Int64(reply.code)), to: &status) }
+        if !reply.message.isEmpty { Wire.appendField(number: 2, bytes: Array(reply.message.utf8), to: &status) }
+        for (index, detail) in reply.details.enumerated() {
+            guard case .object(let members) = detail, case .string(let typeURL)? = members["@type"] else {
+                throw fail("[\(index)]", "a detail is an object with \"@type\"")
+            }
+            let typeName = typeURL.split(separator: "/").last.map(String.init) ?? typeURL
+            var any: [UInt8]
+            if codec.pool.message(named: typeName) != nil {
+                any = try binary(detail, anyIndex, codec) { fail("[\(index)]", $0) }
+            } else {
+                guard members.count == 2, case .string(let base64)? = members["value"], let value = Base64.decode(base64) else {
+                    throw fail("[\(index)]", "\(typeName) is in no descriptor set: give its bytes as {\"@type\", \"value\": base64}")
+                }
+                any = []
+                Wire.appendField(number: 1, bytes: Array(typeURL.utf8), to: &any)
+                Wire.appendField(number: 2, bytes: value, to: &any)
+            }
+            Wire.appendField(number: 3, bytes: any, to: &status)
+        }
+        return status
     }
 
     private static func binary(_ message: JSONValue, _ index: Int, _ codec: ProtoJSONCodec, _ fail: (String) -> CaseFileError) throws(CaseFileError) -> [UInt8] {

@@ -216,6 +216,9 @@ INVALID = [
      'case "x": response.websocket.frames[0].close: unknown key', True),
     ("cases:\n  - name: x\n    request: {path: /x, http2: true, websocket: {}}\n    response: {}\n    no_backend_call: true\n",
      'case "x": request.websocket: WebSockets are upgraded over HTTP/1.1; drop http2', True),
+    ("cases:\n  - name: x\n    request: {path: /x}\n    response: {}\n"
+     "    backend: {method: darwaza.contract.v1.Library.GetItem, reply: {status: {code: 5, details: [{'@type': t/acme.Unknown, a: 1}]}}}\n",
+     'case "x": backend.reply.status.details[0]: acme.Unknown is in no descriptor set: give its bytes as {"@type", "value": base64}', False),
     ("cases:\n  - name: x\n    options: {timeouts: {'*': 0}}\n    request: {path: /x}\n    response: {}\n    no_backend_call: true\n",
      'case "x": options: timeouts.* must be positive and at most 31536000 seconds (a year)', True),
 ]
