@@ -49,3 +49,33 @@ def test_fixture_folders_cover_every_finding():
         "over HTTP/2 only",
     ]:
         assert phrase in text, phrase
+
+
+def without_strict():
+    """The fixtures whose command has no --strict (serve has no such flag)."""
+    names = []
+    for name in sorted(os.listdir(FIXTURES)):
+        with open(os.path.join(FIXTURES, name, "expected.txt"), encoding="utf-8") as f:
+            if "--strict" not in f.readline():
+                names.append(name)
+    return names
+
+
+@pytest.mark.parametrize("name", without_strict())
+def test_serve_refuses_what_check_calls_an_error(darwaza, name):
+    """`darwaza serve` runs the same checks at start-up: it refuses to start (exit 2, one line
+    naming the problem) on a fixture with errors, and starts on one with warnings only."""
+    folder = os.path.join(FIXTURES, name)
+    args, stdout, stderr, code = read_transcript(folder)
+    serve = ["serve", *args[1:], "--upstream", "*=http://127.0.0.1:1",
+             "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"]
+    errors = [line for line in stdout if line.count(": ") >= 2 and ": warning: " not in line]
+    rc, out, err = run_darwaza(darwaza, serve, timeout=3, cwd=folder)
+    if code == 0:
+        assert rc is None and out.startswith("listening http://127.0.0.1:"), (rc, out, err)
+    elif code == 2:
+        assert (rc, err.splitlines()) == (2, stderr)
+    else:
+        message = errors[0].split(": ", 2)[2]
+        assert rc == 2 and len(err.splitlines()) == 1, (rc, err)
+        assert message.split(" of ")[0] in err, (message, err)
