@@ -17,6 +17,7 @@ struct WebSocketTranscript {
 /// Plays a case's request against the gateway over one connection: HTTP/1.1 (raw bytes,
 /// WebSockets) or, when the case asks, HTTP/2.
 enum ClientExchange {
+    /// Sends `request` to the gateway on `port` and reads its whole answer, within `timeout` seconds.
     static func perform(_ request: ConformanceCase.Request, port: Int, timeout: Double, group: EventLoopGroup) async throws -> ClientTranscript {
         if request.http2 {
             return ClientTranscript(answer: try await HTTP2Exchange.perform(request, port: port, timeout: timeout, group: group))
