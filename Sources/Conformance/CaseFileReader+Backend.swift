@@ -1,4 +1,3 @@
-import Foundation
 import Transcoding
 import Yams
 
@@ -32,12 +31,7 @@ extension CaseFileReader {
             guard case .array(let items) = messages else { throw fields.error("messages", "expected a list of messages") }
             reply.messages = items
         }
-        for (index, node) in (try fields.list("raw_messages_base64") ?? []).enumerated() {
-            guard let text = node.string, let data = Data(base64Encoded: text) else {
-                throw fields.error("raw_messages_base64[\(index)]", "not valid base64")
-            }
-            reply.rawMessages.append([UInt8](data))
-        }
+        reply.rawMessages = try fields.base64List("raw_messages_base64") ?? []
         reply.delayMilliseconds = try fields.int("delay_ms") ?? 0
         guard (0...3_600_000).contains(reply.delayMilliseconds) else { throw fields.error("delay_ms", "must be from 0 to 3600000") }
         if let status = try fields.fields("status", allowed: ["code", "message", "details"]) {

@@ -96,7 +96,7 @@ enum CaseFileReader {
         do {
             configuration = try GatewayConfiguration.decode(yaml: try Yams.serialize(node: merged), source: "options")
         } catch let error as GatewayError {
-            throw fields.error("options", String(error.description.dropFirst(error.description.hasPrefix("options: ") ? 9 : 0)))
+            throw CaseFileError(file: fields.file, caseName: fields.caseName, field: nil, error.description)
         } catch {
             throw fields.error("options", "\(error)")
         }

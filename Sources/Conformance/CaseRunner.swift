@@ -19,7 +19,7 @@ enum CaseRunner {
         configuration.admin = "127.0.0.1:0"
         configuration.upstreams = ["*": ["http://127.0.0.1:\(backend.port)"]]
         do {
-            gateway = try await Gateway.start(configuration: configuration, group: group)
+            gateway = try await Gateway.start(configuration: configuration, snapshot: prepared.snapshot, group: group)
         } catch {
             await backend.stop()
             return ["the gateway did not start: \(error)"]

@@ -4,14 +4,7 @@ import NIOCore
 /// successful upgrade, the frames and the close.
 struct ClientTranscript {
     var answer: HTTPAnswer
-    var webSocket: WebSocketTranscript?
-}
-
-/// The server's side of a WebSocket conversation.
-struct WebSocketTranscript {
-    var frames: [ConformanceCase.Frame] = []
-    var closeCode: Int?
-    var closeReason: String?
+    var webSocket: ConformanceCase.WebSocketResponse?
 }
 
 /// Plays a case's request against the gateway over one connection: HTTP/1.1 (raw bytes,
@@ -83,8 +76,8 @@ enum ClientExchange {
 
     /// Reads frames until the server's close frame (answered with the same code) or the end
     /// of the connection; a close frame with no code counts as 1005, as RFC 6455 says.
-    private static func readFrames(_ client: inout LoopbackClient) async throws -> WebSocketTranscript {
-        var transcript = WebSocketTranscript()
+    private static func readFrames(_ client: inout LoopbackClient) async throws -> ConformanceCase.WebSocketResponse {
+        var transcript = ConformanceCase.WebSocketResponse()
         var message: (opcode: UInt8, payload: [UInt8])?
         while true {
             guard let frame = try WebSocketFraming.decode(client.buffer) else {

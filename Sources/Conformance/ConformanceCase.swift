@@ -99,12 +99,12 @@ public struct ConformanceCase: Sendable {
     }
 
     /// One Server-Sent Event: its `event:` name (nil for none) and its data as JSON.
-    struct Event: Sendable, Equatable {
+    struct Event: Sendable {
         var event: String?
         var data: JSONValue
     }
 
-    /// The expected end of a WebSocket conversation.
+    /// The frames of a WebSocket conversation (close frames excluded) and how it closed.
     struct WebSocketResponse: Sendable {
         var frames: [Frame] = []
         var closeCode: Int?

@@ -45,7 +45,7 @@ public enum ConformanceSuite {
     /// Reads every case of `files` whose `file: name` contains `filter` (ignoring case) and
     /// checks each against its descriptors, before anything runs.
     public static func load(files: [String], filter: String?) throws(CaseFileError) -> [PreparedCase] {
-        var snapshots: [String: GatewaySnapshot] = [:]
+        var snapshots: [(GatewayConfiguration, GatewaySnapshot)] = []
         var prepared: [PreparedCase] = []
         for file in files {
             for spec in try CaseFileReader.read(file: file) {

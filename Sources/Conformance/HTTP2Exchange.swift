@@ -1,28 +1,21 @@
 import NIOCore
 import NIOHPACK
 import NIOHTTP2
-import NIOPosix
 
 /// Plays a request over HTTP/2 with prior knowledge (h2c), as gRPC-web proxies and modern
 /// clients reach the gateway: one stream, its headers, its body, and the answer on it.
 enum HTTP2Exchange {
     /// The answer on stream 1; trailers, if any, are added to the headers.
     static func perform(_ request: ConformanceCase.Request, port: Int, timeout: Double, group: EventLoopGroup) async throws -> HTTPAnswer {
-        let channel = try await ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    // Validation off, so that a case can send what a strict client would refuse to.
-                    try channel.pipeline.syncOperations.addHandler(
-                        NIOHTTP2Handler(mode: .client, headerBlockValidation: .disabled, contentLengthValidation: .disabled))
-                    return try NIOAsyncChannel<HTTP2Frame, HTTP2Frame>(wrappingChannelSynchronously: channel)
-                }
+        try await LoopbackDeadline.withConnection(
+            port: port, timeout: timeout, group: group,
+            configure: { channel in
+                // Validation off, so that a case can send what a strict client would refuse to.
+                try channel.pipeline.syncOperations.addHandler(
+                    NIOHTTP2Handler(mode: .client, headerBlockValidation: .disabled, contentLengthValidation: .disabled))
+                return try NIOAsyncChannel<HTTP2Frame, HTTP2Frame>(wrappingChannelSynchronously: channel)
             }
-        let deadline = channel.channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout * 1e9))) {
-            channel.channel.close(promise: nil)
-        }
-        defer { deadline.cancel() }
-        return try await channel.executeThenClose { inbound, outbound in
+        ) { deadline, inbound, outbound in
             let stream = HTTP2StreamID(1)
             var headers: HPACKHeaders = [":method": request.method, ":scheme": "http", ":authority": "127.0.0.1:\(port)", ":path": request.path]
             for (name, value) in request.headers { headers.add(name: name.lowercased(), value: value) }
@@ -56,6 +49,7 @@ enum HTTP2Exchange {
                 }
                 if ended, let answer { return answer }
             }
+            if deadline.hasPassed { throw deadline.failure }
             throw CaseFailure(answer == nil ? "the connection closed with no response" : "the connection closed in the middle of a response")
         }
     }

@@ -1,3 +1,4 @@
+import Transcoding
 import Yams
 
 /// A JSON value as the runner compares it: objects are unordered; strings compare by their
@@ -33,21 +34,7 @@ indirect enum JSONValue: Sendable {
     }
 
     private static func quoted(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        String(decoding: ErrorBody.jsonString(string), as: UTF8.self)
     }
 }
 

@@ -1,14 +1,11 @@
-import NIOConcurrencyHelpers
 import NIOCore
-import NIOPosix
 
 /// A client connection to the gateway under test: raw bytes out, bytes in, with a deadline
 /// after which the connection is closed and every read fails.
 struct LoopbackClient {
     private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
-    private let timedOut: NIOLockedValueBox<Bool>
-    private let timeout: Double
+    private let deadline: LoopbackDeadline
     /// Everything received and not yet consumed.
     var buffer: [UInt8] = []
     /// Whether the gateway closed the connection.
@@ -19,33 +16,22 @@ struct LoopbackClient {
     static func withConnection<Result: Sendable>(
         port: Int, timeout: Double, group: EventLoopGroup, _ body: (inout LoopbackClient) async throws -> Result
     ) async throws -> Result {
-        let channel = try await ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
-        let timedOut = NIOLockedValueBox(false)
-        let deadline = channel.channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout * 1e9))) {
-            timedOut.withLockedValue { $0 = true }
-            channel.channel.close(promise: nil)
-        }
-        defer { deadline.cancel() }
-        return try await channel.executeThenClose { inbound, outbound in
-            var client = LoopbackClient(inbound: inbound.makeAsyncIterator(), outbound: outbound, timedOut: timedOut, timeout: timeout)
+        try await LoopbackDeadline.withConnection(
+            port: port, timeout: timeout, group: group,
+            configure: { channel in try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+        ) { deadline, inbound, outbound in
+            var client = LoopbackClient(inbound: inbound.makeAsyncIterator(), outbound: outbound, deadline: deadline)
             return try await body(&client)
         }
     }
 
     private init(
         inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-        timedOut: NIOLockedValueBox<Bool>, timeout: Double
+        deadline: LoopbackDeadline
     ) {
         self.inbound = inbound
         self.outbound = outbound
-        self.timedOut = timedOut
-        self.timeout = timeout
+        self.deadline = deadline
     }
 
     /// Sends bytes.
@@ -65,7 +51,7 @@ struct LoopbackClient {
             } catch {}
             ended = true
         }
-        if timedOut.withLockedValue({ $0 }) { throw CaseFailure("no complete answer within \(timeout) s") }
+        if deadline.hasPassed { throw deadline.failure }
         return false
     }
 

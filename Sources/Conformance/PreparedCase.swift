@@ -7,6 +7,8 @@ import Transcoding
 public struct PreparedCase: Sendable {
     /// The case as its file states it.
     public let spec: ConformanceCase
+    /// The descriptors, routes and options the case's gateway runs with.
+    let snapshot: GatewaySnapshot
     let codec: ProtoJSONCodec
     /// The backend method's gRPC path and request type; nil when no call may happen.
     let expectedPath: String?
@@ -14,21 +16,20 @@ public struct PreparedCase: Sendable {
     let expectedRequests: [JSONValue]?
     let reply: CannedReply
 
-    /// Checks `spec` against the snapshot of its descriptors and rules (shared between cases
-    /// through `snapshots`); anything that does not fit is an error of the case file.
-    init(_ spec: ConformanceCase, snapshots: inout [String: GatewaySnapshot]) throws(CaseFileError) {
+    /// Checks `spec` against the snapshot of its configuration (shared by the cases with the
+    /// same configuration through `snapshots`); anything that does not fit is an error of the
+    /// case file.
+    init(_ spec: ConformanceCase, snapshots: inout [(GatewayConfiguration, GatewaySnapshot)]) throws(CaseFileError) {
         self.spec = spec
-        let key = (spec.configuration.descriptorSets + ["|"] + spec.configuration.httpRules).joined(separator: "\n")
-        let snapshot: GatewaySnapshot
-        if let cached = snapshots[key] {
-            snapshot = cached
+        if let cached = snapshots.first(where: { $0.0 == spec.configuration }) {
+            snapshot = cached.1
         } else {
             do {
                 snapshot = try GatewaySnapshot(configuration: spec.configuration)
             } catch {
                 throw CaseFileError(file: spec.file, caseName: spec.name, field: nil, error.description)
             }
-            snapshots[key] = snapshot
+            snapshots.append((spec.configuration, snapshot))
         }
         codec = snapshot.codec
         guard let backend = spec.backend else {

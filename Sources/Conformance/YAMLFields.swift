@@ -110,6 +110,18 @@ struct YAMLFields {
 
     func base64(_ key: String) throws(CaseFileError) -> [UInt8]? {
         guard let text = try string(key) else { return nil }
+        return try decodeBase64(text, key)
+    }
+
+    /// A list of base64 strings, decoded.
+    func base64List(_ key: String) throws(CaseFileError) -> [[UInt8]]? {
+        guard let texts = try strings(key) else { return nil }
+        var decoded: [[UInt8]] = []
+        for (index, text) in texts.enumerated() { decoded.append(try decodeBase64(text, "\(key)[\(index)]")) }
+        return decoded
+    }
+
+    private func decodeBase64(_ text: String, _ key: String) throws(CaseFileError) -> [UInt8] {
         guard let data = Data(base64Encoded: text) else { throw error(key, "not valid base64") }
         return [UInt8](data)
     }

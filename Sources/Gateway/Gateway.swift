@@ -28,8 +28,9 @@ public final class Gateway: Sendable {
 
     /// Loads everything the configuration names (and `embeddedSets`, descriptor sets held in
     /// memory), binds both listeners and starts serving; `pages` are served by path with GET.
+    /// A `snapshot` already made from this configuration is used as it is.
     public static func start(
-        configuration: GatewayConfiguration, embeddedSets: [(source: String, bytes: [UInt8])] = [],
+        configuration: GatewayConfiguration, snapshot: GatewaySnapshot? = nil, embeddedSets: [(source: String, bytes: [UInt8])] = [],
         pages: [String: StaticPage] = [:], group: EventLoopGroup
     ) async throws -> Gateway {
         guard let apiAddress = ListenAddress(configuration.listen) else {
@@ -38,7 +39,7 @@ public final class Gateway: Sendable {
         guard let adminAddress = ListenAddress(configuration.admin) else {
             throw GatewayError("admin address \(configuration.admin) is not HOST:PORT")
         }
-        let snapshot = try GatewaySnapshot(configuration: configuration, embeddedSets: embeddedSets)
+        let snapshot = try snapshot ?? GatewaySnapshot(configuration: configuration, embeddedSets: embeddedSets)
         var upstreams = UpstreamClient.Configuration()
         for (service, urls) in configuration.upstreams {
             upstreams.endpoints[service] = try urls.map { url in
@@ -48,7 +49,7 @@ public final class Gateway: Sendable {
                 return endpoint
             }
         }
-        upstreams.timeouts = configuration.timeouts.mapValues { .nanoseconds(Int64($0 * 1e9)) }
+        upstreams.timeouts = configuration.timeouts.mapValues { .configured($0) }
         upstreams.maxMessageSize = configuration.limits.maxResponseMessageBytes
         upstreams.caFile = configuration.upstreamCA
         let upstream = try UpstreamClient(configuration: upstreams, group: group)
@@ -70,17 +71,12 @@ public final class Gateway: Sendable {
         context.startDraining()
         try? await apiChannel.close()
         context.webSockets.closeAll()
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(drainSeconds * 1e9))
+        let deadline = NIODeadline.now() + .configured(drainSeconds)
         while context.metrics.inFlight > 0 || context.webSockets.count > 0, NIODeadline.now() < deadline {
             try? await Task.sleep(nanoseconds: 50_000_000)
         }
         context.upstream.close()
         try? await adminChannel.close()
-    }
-
-    /// Waits until the API listener is closed.
-    public func waitUntilClosed() async {
-        try? await apiChannel.closeFuture.get()
     }
 }
 

@@ -1,10 +1,12 @@
+import NIOCore
 import Synchronization
 import Upstream
 
-/// What every request handler shares: the current snapshot, the backends, header mapping,
-/// limits and metrics. The snapshot can be swapped in one step; calls in flight keep theirs.
+/// What every request handler shares: the snapshot, the backends, header mapping, limits
+/// and metrics.
 public final class GatewayContext: Sendable {
-    private let current: Mutex<GatewaySnapshot>
+    /// The descriptors, routes and options requests use.
+    public let snapshot: GatewaySnapshot
     let upstream: UpstreamClient
     let metadata: MetadataMapping
     let limits: GatewayConfiguration.Limits
@@ -17,23 +19,22 @@ public final class GatewayContext: Sendable {
 
     init(snapshot: GatewaySnapshot, upstream: UpstreamClient, configuration: GatewayConfiguration, pages: [String: StaticPage]) {
         self.pages = pages
-        current = Mutex(snapshot)
+        self.snapshot = snapshot
         self.upstream = upstream
         metadata = MetadataMapping(forwardHeaders: configuration.forwardHeaders)
         limits = configuration.limits
         webSocketOptions = configuration.websocket
     }
 
-    /// The snapshot requests use now.
-    public var snapshot: GatewaySnapshot { current.withLock { $0 } }
-
-    /// Replaces the snapshot (a reload).
-    public func replace(_ snapshot: GatewaySnapshot) { current.withLock { $0 = snapshot } }
-
     /// Whether the gateway is shutting down (readiness fails, new connections are refused).
     public var isDraining: Bool { draining.load(ordering: .relaxed) }
 
     func startDraining() { draining.store(true, ordering: .relaxed) }
+}
+
+extension TimeAmount {
+    /// A time given in seconds in configuration (bounded to a year by validation).
+    static func configured(_ seconds: Double) -> TimeAmount { .nanoseconds(Int64(seconds * 1e9)) }
 }
 
 /// A fixed page: its content type and bytes.

@@ -34,7 +34,7 @@ final class AdminHandler: ChannelInboundHandler {
     }
 
     private func answer(_ head: HTTPRequestHead) -> (HTTPResponseStatus, String, String) {
-        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        let path = String(MetadataMapping.split(uri: head.uri).path)
         guard head.method == .GET || head.method == .HEAD else {
             return (.methodNotAllowed, "application/json", #"{"code":12,"message":"admin endpoints answer GET only"}"#)
         }
@@ -48,7 +48,7 @@ final class AdminHandler: ChannelInboundHandler {
         case "/routes":
             return (.ok, "application/json", Self.routesJSON(gateway.snapshot.routes.routes))
         default:
-            return (.notFound, "application/json", #"{"code":5,"message":"no admin endpoint at \#(path)"}"#)
+            return (.notFound, "application/json", #"{"code":5,"message":"# + String(decoding: ErrorBody.jsonString("no admin endpoint at \(path)"), as: UTF8.self) + "}")
         }
     }
 

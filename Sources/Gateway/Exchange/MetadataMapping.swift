@@ -26,8 +26,10 @@ struct MetadataMapping: Sendable {
         !name.isEmpty && !name.hasPrefix(":") && !name.hasPrefix("grpc-") && !hopByHop.contains(name)
     }
 
-    /// The metadata for a backend call made for this request.
-    func requestMetadata(_ headers: HTTPHeaders, clientAddress: String?, scheme: String) -> HPACKHeaders {
+    /// The metadata for a backend call made for this request; `bearerToken` (from
+    /// `access_token` or a WebSocket sub-protocol) becomes `authorization` when the request has
+    /// none of its own.
+    func requestMetadata(_ headers: HTTPHeaders, clientAddress: String?, bearerToken: String?) -> HPACKHeaders {
         var metadata = HPACKHeaders()
         var forwardedFor: String?
         var host: String?
@@ -57,7 +59,8 @@ struct MetadataMapping: Sendable {
             metadata.add(name: "x-forwarded-for", value: forwardedFor)
         }
         if let host { metadata.add(name: "x-forwarded-host", value: host) }
-        metadata.add(name: "x-forwarded-proto", value: scheme)
+        metadata.add(name: "x-forwarded-proto", value: "http")
+        if let bearerToken, !metadata.contains(name: "authorization") { metadata.add(name: "authorization", value: "Bearer " + bearerToken) }
         return metadata
     }
 
@@ -85,12 +88,21 @@ struct MetadataMapping: Sendable {
         return nil
     }
 
+    private static let timeoutUnits: [Character: Int64] = [
+        "H": 3_600_000_000_000, "M": 60_000_000_000, "S": 1_000_000_000, "m": 1_000_000, "u": 1_000, "n": 1,
+    ]
+
+    /// The path and the query of a request target, split at the first `?`.
+    static func split(uri: String) -> (path: Substring, query: Substring?) {
+        guard let mark = uri.firstIndex(of: "?") else { return (Substring(uri), nil) }
+        return (uri[..<mark], uri[uri.index(after: mark)...])
+    }
+
     /// The deadline a client asked for with `Grpc-Timeout` (1 to 8 digits and a unit of
     /// `H M S m u n`); nil when absent.
     static func clientTimeout(_ value: String?) throws(RPCStatus) -> TimeAmount? {
         guard let value else { return nil }
-        let units: [Character: Int64] = ["H": 3_600_000_000_000, "M": 60_000_000_000, "S": 1_000_000_000, "m": 1_000_000, "u": 1_000, "n": 1]
-        guard let unit = value.last.flatMap({ units[$0] }), (2...9).contains(value.count),
+        guard let unit = value.last.flatMap({ timeoutUnits[$0] }), (2...9).contains(value.count),
             value.dropLast().allSatisfy({ $0.isASCII && $0.isNumber }), let amount = Int64(value.dropLast())
         else {
             throw RPCStatus(.invalidArgument, "malformed Grpc-Timeout \"\(value)\": expected 1 to 8 digits and a unit, H, M, S, m, u or n")

@@ -14,7 +14,6 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
     typealias OutboundOut = HTTPServerResponsePart
 
     private let gateway: GatewayContext
-    private let scheme: String
     private let activity: ConnectionActivity
     private var context: ChannelHandlerContext?
     private var inProgress = false
@@ -23,6 +22,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
     private var head: HTTPRequestHead?
     private var snapshot: GatewaySnapshot?
     private var route: Route?
+    private var options = TranscodingOptions()
     private var captures: [Substring] = []
     private var query: Substring?
     private var body: ByteBuffer?
@@ -39,9 +39,8 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
     private var responseStarted = false
     private var readingPaused = false
 
-    init(gateway: GatewayContext, scheme: String, activity: ConnectionActivity) {
+    init(gateway: GatewayContext, activity: ConnectionActivity) {
         self.gateway = gateway
-        self.scheme = scheme
         self.activity = activity
     }
 
@@ -57,12 +56,17 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
     private func abandon() {
         call?.cancel(RPCStatus(.cancelled, "the client went away"))
         call = nil
+        guard inProgress else { return }
+        record(httpStatus: 499, grpcCode: RPCStatus.Code.cancelled.description)
+    }
+
+    /// Counts the request as finished, with how long it took.
+    private func record(httpStatus: Int, grpcCode: String?) {
+        let elapsed = Double((NIODeadline.now() - started).nanoseconds) / 1e9
+        gateway.metrics.finished(httpStatus: httpStatus, grpcCode: grpcCode, seconds: elapsed)
+        setInProgress(false)
         readTimer?.cancel()
         readTimer = nil
-        guard inProgress else { return }
-        setInProgress(false)
-        let elapsed = Double((NIODeadline.now() - started).nanoseconds) / 1e9
-        gateway.metrics.finished(httpStatus: 499, grpcCode: RPCStatus.Code.cancelled.description, seconds: elapsed)
     }
 
     private func setInProgress(_ value: Bool) {
@@ -105,7 +109,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
         gateway.metrics.started()
         let snapshot = gateway.snapshot
         self.snapshot = snapshot
-        let timeout = TimeAmount.nanoseconds(Int64(gateway.limits.requestReadTimeoutSeconds * 1e9))
+        let timeout = TimeAmount.configured(gateway.limits.requestReadTimeoutSeconds)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         readTimer = context.eventLoop.scheduleTask(in: timeout) { bound.value.readTimedOut() }
         guard head.uri.utf8.count <= gateway.limits.maxPathBytes else {
@@ -124,9 +128,8 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
             case .success: return reject(RPCStatus(.invalidArgument, "invalid WebSocket handshake", httpStatus: 400))
             }
         }
-        let uri = Substring(head.uri)
-        let path = uri.firstIndex(of: "?").map { uri[..<$0] } ?? uri
-        query = uri.firstIndex(of: "?").map { uri[uri.index(after: $0)...] }
+        let path: Substring
+        (path, query) = MetadataMapping.split(uri: head.uri)
         if head.method == .GET, let page = gateway.pages[String(path)] {
             self.page = page
             return
@@ -139,6 +142,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
                 return reject(error)
             }
             self.route = route
+            self.options = snapshot.options(for: route.method.fullName)
             self.captures = captures
         case .methodNotAllowed(let allowed):
             var error = RPCStatus(.unimplemented, "\(head.method.rawValue) is not allowed on \(path)", httpStatus: 405)
@@ -161,12 +165,10 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
         answer(RPCStatus(.deadlineExceeded, "the request was not received within \(gateway.limits.requestReadTimeoutSeconds) s", httpStatus: 408), close: true)
     }
 
-
     // MARK: Calling the backend
 
     private func startCall() {
         guard let head, let route, let snapshot, let context else { return }
-        let options = snapshot.options(for: route.method.fullName)
         var messages: [[UInt8]] = []
         let requestedTimeout: TimeAmount?
         do throws(RPCStatus) {
@@ -174,9 +176,8 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
             let bodyBytes = body.map { Array($0.readableBytesView) } ?? []
             // A client-streaming call over plain HTTP takes an NDJSON body: one message a line.
             let parts = route.method.clientStreaming ? Self.lines(of: bodyBytes) : [bodyBytes]
+            let contentType = route.method.clientStreaming ? "application/json" : head.headers.first(name: "content-type")
             for (index, part) in parts.enumerated() {
-                var contentType = head.headers.first(name: "content-type")
-                if route.method.clientStreaming { contentType = "application/json" }
                 do throws(RPCStatus) {
                     messages.append(try snapshot.requests.build(
                         route, RequestBuilder.Input(captures: captures, query: query, body: part, contentType: contentType),
@@ -189,18 +190,12 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
             return answer(error)
         }
         let service = route.method.serviceName
-        guard gateway.upstream.hasEndpoints(for: service) else {
-            return answer(RPCStatus(.unavailable, "no upstream is configured for \(service)"))
-        }
         if route.method.serverStreaming {
             streaming = StreamRenderer(format: StreamRenderer.Format(accept: head.headers.first(name: "accept")))
         }
         let timeout = gateway.upstream.timeout(for: service, streaming: route.method.serverStreaming, requested: requestedTimeout)
-        var metadata = gateway.metadata.requestMetadata(
-            head.headers, clientAddress: context.channel.remoteAddress?.ipAddress, scheme: scheme)
-        if !metadata.contains(name: "authorization"), let token = query.flatMap(MetadataMapping.accessToken) {
-            metadata.add(name: "authorization", value: "Bearer " + token)
-        }
+        let metadata = gateway.metadata.requestMetadata(
+            head.headers, clientAddress: context.channel.remoteAddress?.ipAddress, bearerToken: query.flatMap(MetadataMapping.accessToken))
         let request = CallRequest(
             service: service, path: route.method.path, metadata: metadata, messages: messages, closeSending: true,
             timeout: timeout)
@@ -216,7 +211,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
     func upstreamReceived(message: [UInt8]) {
         if let streaming {
             guard let route, let snapshot else { return }
-            var options = snapshot.options(for: route.method.fullName)
+            var options = options
             options.output.indent = 0  // one message per line or event
             do {
                 let rendered = try snapshot.responses.render(message, route: route, options: options)
@@ -238,18 +233,18 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
         guard context != nil else { return }
         if let streaming, responseStarted {
             if status.code != .ok, let snapshot { writeChunk(streaming.error(snapshot.errors.render(status))) }
-            return finishStream(trailers: trailers, grpcCode: status.code)
+            return finishStream(grpcCode: status.code)
         }
         guard status.code == .ok else { return answer(status, trailers: trailers) }
         if let streaming {  // an OK stream with no messages and no headers sent yet
             startStream(streaming)
-            return finishStream(trailers: trailers, grpcCode: status.code)
+            return finishStream(grpcCode: status.code)
         }
         guard let route, let snapshot, let message = responseMessage else {
             return answer(RPCStatus(.internal, "the backend ended a unary call without a message"), trailers: trailers)
         }
         do {
-            let rendered = try snapshot.responses.render(message, route: route, options: snapshot.options(for: route.method.fullName))
+            let rendered = try snapshot.responses.render(message, route: route, options: options)
             var headers = HTTPHeaders([("Content-Type", rendered.contentType)])
             MetadataMapping.addResponseMetadata(initial: responseMetadata, trailers: trailers, to: &headers)
             write(200, headers, rendered.body, grpcCode: "OK")
@@ -312,17 +307,13 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
         body.split(separator: 0x0A).map { Array($0) }.filter { line in line.contains { $0 != 0x20 && $0 != 0x0D && $0 != 0x09 } }
     }
 
-    private func finishStream(trailers: HPACKHeaders, grpcCode: RPCStatus.Code) {
+    private func finishStream(grpcCode: RPCStatus.Code) {
         guard let context, let head else { return }
         end(context, keepAlive: head.isKeepAlive, httpStatus: 200, grpcCode: grpcCode.description)
     }
 
     private func end(_ context: ChannelHandlerContext, keepAlive: Bool, httpStatus: Int, grpcCode: String?) {
-        let elapsed = Double((NIODeadline.now() - started).nanoseconds) / 1e9
-        gateway.metrics.finished(httpStatus: httpStatus, grpcCode: grpcCode, seconds: elapsed)
-        setInProgress(false)
-        readTimer?.cancel()
-        readTimer = nil
+        record(httpStatus: httpStatus, grpcCode: grpcCode)
         // Reset first: writing `.end` lets the pipelining handler deliver the next request at
         // once, re-entrantly, and its state must not be wiped afterwards.
         reset()

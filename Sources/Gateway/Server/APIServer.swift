@@ -7,7 +7,7 @@ import NIOWebSocket
 /// Binds the API listener: HTTP/1.1 and h2c on one port, each connection with an idle timeout.
 enum APIServer {
     static func bind(_ address: ListenAddress, gateway: GatewayContext, group: EventLoopGroup) async throws -> Channel {
-        let idle = TimeAmount.nanoseconds(Int64(gateway.limits.idleTimeoutSeconds * 1e9))
+        let idle = TimeAmount.configured(gateway.limits.idleTimeoutSeconds)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -54,7 +54,7 @@ enum APIServer {
     private static func configure(_ channel: Channel, isHTTP2: Bool, gateway: GatewayContext, activity: ConnectionActivity) throws {
         let sync = channel.pipeline.syncOperations
         guard isHTTP2 else {
-            let requestHandler = RequestHandler(gateway: gateway, scheme: "http", activity: activity)
+            let requestHandler = RequestHandler(gateway: gateway, activity: activity)
             let errorResponder = ParseErrorResponder()
             // After a WebSocket upgrade, the HTTP handlers of our own go too.
             let httpHandlers = NIOLoopBound((requestHandler, errorResponder), eventLoop: channel.eventLoop)
@@ -86,7 +86,7 @@ enum APIServer {
             stream.eventLoop.makeCompletedFuture {
                 let streamSync = stream.pipeline.syncOperations
                 try streamSync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
-                try streamSync.addHandler(RequestHandler(gateway: gateway, scheme: "http", activity: boundActivity.value))
+                try streamSync.addHandler(RequestHandler(gateway: gateway, activity: boundActivity.value))
             }
         }
     }

@@ -20,6 +20,9 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
     private let accepted: WebSocketHandshake.Accepted
     private let head: HTTPRequestHead
     private let options: GatewayConfiguration.WebSocketOptions
+    /// The method's JSON options, and the same without indentation for response frames.
+    private let transcoding: TranscodingOptions
+    private let frameTranscoding: TranscodingOptions
     private var context: ChannelHandlerContext?
     private var assembler: WebSocketMessageAssembler
     private var call: UpstreamCall?
@@ -37,6 +40,10 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
         self.accepted = accepted
         self.head = head
         self.options = gateway.webSocketOptions
+        transcoding = snapshot.options(for: accepted.route.method.fullName)
+        var unindented = transcoding
+        unindented.output.indent = 0
+        frameTranscoding = unindented
         self.assembler = WebSocketMessageAssembler(maxMessageBytes: gateway.webSocketOptions.maxMessageBytes, deflate: accepted.deflate)
         let method = accepted.route.method
         // A server-streaming route with a body takes that body as the first frame.
@@ -46,7 +53,7 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         gateway.webSockets.register(self, on: context.eventLoop)
-        let interval = TimeAmount.nanoseconds(Int64(options.pingIntervalSeconds * 1e9))
+        let interval = TimeAmount.configured(options.pingIntervalSeconds)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         keepalive = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in bound.value.tick() }
         if !awaitingBody { start(firstMessage: nil) }
@@ -117,17 +124,16 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
     }
 
     private func requestMessage(_ message: WebSocketMessageAssembler.Message) throws(RPCStatus) -> [UInt8] {
-        let options = snapshot.options(for: accepted.route.method.fullName)
         guard message.isText else {
             do {
-                try snapshot.codec.validate(message.bytes, messageIndex: accepted.route.method.inputIndex, maxDepth: options.input.maxDepth)
+                try snapshot.codec.validate(message.bytes, messageIndex: accepted.route.method.inputIndex, maxDepth: transcoding.input.maxDepth)
             } catch {
                 throw RPCStatus(.invalidArgument, "invalid protobuf message: \(error)")
             }
             return message.bytes
         }
         do {
-            return try snapshot.codec.binary(fromJSON: message.bytes, messageIndex: accepted.route.method.inputIndex, options: options.input)
+            return try snapshot.codec.binary(fromJSON: message.bytes, messageIndex: accepted.route.method.inputIndex, options: transcoding.input)
         } catch {
             throw RPCStatus(.invalidArgument, error.description)
         }
@@ -138,13 +144,12 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
     private func start(firstMessage: WebSocketMessageAssembler.Message?) {
         guard let context else { return }
         let route = accepted.route
-        let options = snapshot.options(for: route.method.fullName)
         var messages: [[UInt8]] = []
         do {
             if !route.method.clientStreaming || firstMessage != nil || !route.pathBindings.isEmpty || accepted.query != nil {
                 var input = RequestBuilder.Input(captures: accepted.captures, query: accepted.query, body: [], contentType: "application/json")
                 if let firstMessage, firstMessage.isText { input.body = firstMessage.bytes }
-                var message = try snapshot.requests.build(route, input, options: options)
+                var message = try snapshot.requests.build(route, input, options: transcoding)
                 if let firstMessage, !firstMessage.isText { message = firstMessage.bytes + message }
                 if !route.method.clientStreaming || !message.isEmpty { messages.append(message) }
             }
@@ -152,10 +157,8 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
             return fail(error)
         }
         let service = route.method.serviceName
-        var metadata = gateway.metadata.requestMetadata(head.headers, clientAddress: context.channel.remoteAddress?.ipAddress, scheme: "http")
-        if let token = accepted.bearerToken, !metadata.contains(name: "authorization") {
-            metadata.add(name: "authorization", value: "Bearer " + token)
-        }
+        let metadata = gateway.metadata.requestMetadata(
+            head.headers, clientAddress: context.channel.remoteAddress?.ipAddress, bearerToken: accepted.bearerToken)
         let timeout = gateway.upstream.timeout(for: service, streaming: true, requested: accepted.requestedTimeout)
         let request = CallRequest(
             service: service, path: route.method.path, metadata: metadata, messages: messages,
@@ -172,10 +175,8 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
         if accepted.binaryMessages {
             payload = message
         } else {
-            var options = snapshot.options(for: accepted.route.method.fullName)
-            options.output.indent = 0
             do {
-                payload = try snapshot.responses.render(message, route: accepted.route, options: options).body
+                payload = try snapshot.responses.render(message, route: accepted.route, options: frameTranscoding).body
             } catch {
                 call?.cancel(error)
                 return
@@ -226,7 +227,7 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
             slowSince = since
             call?.pauseReading()
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            context.eventLoop.scheduleTask(in: .nanoseconds(Int64(options.slowClientSeconds * 1e9))) {
+            context.eventLoop.scheduleTask(in: .configured(options.slowClientSeconds)) {
                 let bridge = bound.value
                 if bridge.paused, bridge.slowSince == since {
                     bridge.close(code: 1008, reason: "the client does not keep up", cancelling: RPCStatus(.cancelled, "the client does not keep up"))
@@ -242,7 +243,7 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
     private func tick() {
         guard context != nil, !closing else { return }
         let now = NIODeadline.now()
-        if now - lastHeard > .nanoseconds(Int64(options.idleTimeoutSeconds * 1e9)) {
+        if now - lastHeard > .configured(options.idleTimeoutSeconds) {
             return close(code: 1001, reason: "idle", cancelling: RPCStatus(.cancelled, "the WebSocket client was idle"))
         }
         send(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer()))

@@ -38,9 +38,7 @@ struct WebSocketHandshake {
 
     /// Accepts the upgrade or says, as a status, why not.
     static func decide(_ head: HTTPRequestHead, routes: RouteTable, options: GatewayConfiguration.WebSocketOptions) -> Result<Accepted, RPCStatus> {
-        let uri = Substring(head.uri)
-        let path = uri.firstIndex(of: "?").map { uri[..<$0] } ?? uri
-        let query = uri.firstIndex(of: "?").map { uri[uri.index(after: $0)...] }
+        let (path, query) = MetadataMapping.split(uri: head.uri)
         guard let key = head.headers.first(name: "sec-websocket-key"), Base64.decode(key)?.count == 16 else {
             return .failure(RPCStatus(.invalidArgument, "invalid WebSocket handshake: Sec-WebSocket-Key must be 16 bytes in base64", httpStatus: 400))
         }
