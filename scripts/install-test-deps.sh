@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Darwaza's Python test suites and benchmarks need, on a fresh Debian 12 machine,
 # as root: Debian's chromium + chromium-driver (the browser test), curl (SSE/NDJSON and HTTP
-# tests), protobuf-compiler (scripts/generate-descriptors.sh), Python 3 with pip, and the pip
-# packages of Tests/requirements.txt (protobuf, grpcio, pytest, websockets, selenium, jsonschema, PyYAML).
+# tests), protobuf-compiler (scripts/generate-descriptors.sh), zlib1g-dev (the gateway links zlib),
+# Python 3 with pip, and the pip packages of Tests/requirements.txt (protobuf, grpcio, pytest,
+# websockets, selenium, jsonschema, PyYAML).
 # Only what is missing is installed; safe to run again. Run from anywhere:
 #
 #   bash scripts/install-test-deps.sh
@@ -26,6 +27,7 @@ command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
 [ -f /usr/include/google/protobuf/descriptor.proto ] || need_apt+=(libprotobuf-dev)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
+[ -f /usr/include/zlib.h ] || need_apt+=(zlib1g-dev)  # the gateway links zlib (permessage-deflate)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "apt-get install: ${need_apt[*]}"

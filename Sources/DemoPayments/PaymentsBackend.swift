@@ -1,7 +1,6 @@
 import Foundation
 import LoopbackGRPC
 import NIOCore
-import NIOHPACK
 import ProtoJSON
 import ProtoSchema
 import Transcoding
@@ -24,7 +23,7 @@ public final class PaymentsBackend: Sendable {
     }
 
     /// Answers one call.
-    public func handle(path: String, requests: [[UInt8]], metadata: HPACKHeaders, writer: GRPCResponseWriter) {
+    public func handle(path: String, requests: [[UInt8]], writer: GRPCResponseWriter) {
         guard path.hasPrefix(Self.service), let method = Method(rawValue: String(path.dropFirst(Self.service.count))) else {
             return writer.finish(RPCStatus(.unimplemented, "unknown method \(path)"))
         }

@@ -13,13 +13,16 @@ public enum PaymentsDemo {
         Base64.decode(PaymentsDescriptorData.base64.filter { !$0.isNewline }) ?? []
     )
 
+    /// The payments types with the built-in google.api and google.rpc ones.
+    public static func makePool() throws -> DescriptorPool {
+        try DescriptorPool(descriptorSets: [descriptorSet], fallbackSets: [BuiltinDescriptors.set])
+    }
+
     /// Starts the payments backend on `host:port` (0 for a free port).
-    public static func startBackend(host: String, port: Int, group: EventLoopGroup) async throws -> (channel: Channel, backend: PaymentsBackend) {
-        let pool = try DescriptorPool(descriptorSets: [descriptorSet], fallbackSets: [BuiltinDescriptors.set])
-        let backend = PaymentsBackend(pool: pool)
-        let channel = try await GRPCServer.bind(host: host, port: port, group: group) {
-            { path, requests, metadata, writer in backend.handle(path: path, requests: requests, metadata: metadata, writer: writer) }
+    public static func startBackend(host: String, port: Int, group: EventLoopGroup) async throws -> Channel {
+        let backend = PaymentsBackend(pool: try makePool())
+        return try await GRPCServer.bind(host: host, port: port, group: group) {
+            { path, requests, _, writer in backend.handle(path: path, requests: requests, writer: writer) }
         }
-        return (channel, backend)
     }
 }

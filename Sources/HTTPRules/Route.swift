@@ -61,13 +61,13 @@ public struct FieldPath: Sendable {
     public let fields: [FieldDescriptor]
 
     /// The proto names.
-    public var names: [String] { fields.map(\.name) }
+    public let names: [String]
 
     /// The path as written, with proto names.
-    public var text: String { names.joined(separator: ".") }
+    public let text: String
 
     /// The JSON names, for building JSON.
-    public var jsonNames: [String] { fields.map(\.jsonName) }
+    public let jsonNames: [String]
 
     /// The last field.
     public var leaf: FieldDescriptor { fields[fields.count - 1] }
@@ -87,5 +87,8 @@ public struct FieldPath: Sendable {
         }
         guard !fields.isEmpty else { return nil }
         self.fields = fields
+        self.names = fields.map(\.name)
+        self.text = self.names.joined(separator: ".")
+        self.jsonNames = fields.map(\.jsonName)
     }
 }

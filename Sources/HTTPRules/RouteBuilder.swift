@@ -7,17 +7,22 @@ public enum RouteBuilder {
     public static func routes(for rules: [RuleSources.SourcedRule], pool: DescriptorPool) throws(RulesError) -> [Route] {
         var routes: [Route] = []
         for sourced in rules {
-            let bindings = [sourced.rule] + (sourced.rule.additionalBindings ?? [])
-            for (index, rule) in bindings.enumerated() {
-                let source = index == 0 ? sourced.source : "\(sourced.source), additional binding \(index)"
+            for binding in bindings(of: sourced) {
                 do throws(RulesError) {
-                    routes.append(try route(rule, isAdditional: index > 0, sourced.method, source: source, pool: pool))
+                    routes.append(try route(binding.rule, isAdditional: binding.isAdditional, sourced.method, source: binding.source, pool: pool))
                 } catch {
-                    throw RulesError("\(source): \(error.description)")
+                    throw RulesError("\(binding.source): \(error.description)")
                 }
             }
         }
         return routes
+    }
+
+    /// A rule and its additional bindings, each with the source it is reported under.
+    static func bindings(of sourced: RuleSources.SourcedRule) -> [(rule: HttpRule, isAdditional: Bool, source: String)] {
+        ([sourced.rule] + (sourced.rule.additionalBindings ?? [])).enumerated().map { index, rule in
+            (rule, index > 0, index == 0 ? sourced.source : "\(sourced.source), additional binding \(index)")
+        }
     }
 
     /// One binding as a route; the error, if any, says what is wrong without saying where.
@@ -41,9 +46,9 @@ public enum RouteBuilder {
             guard !field.leaf.isRepeated else { throw RulesError("path variable {\(field.text)} is a repeated field") }
             if field.leaf.kind == .message || field.leaf.kind == .group {
                 let type = pool.messages[field.leaf.messageIndex]
-                guard type.wellKnownType == .timestamp || type.wellKnownType == .duration || type.wellKnownType == .fieldMask
-                    || type.wellKnownType?.isWrapper == true
-                else { throw RulesError("path variable {\(field.text)} is a message (\(type.fullName)), not a scalar") }
+                guard type.wellKnownType?.hasScalarForm == true else {
+                    throw RulesError("path variable {\(field.text)} is a message (\(type.fullName)), not a scalar")
+                }
             }
             pathBindings.append(Route.PathBinding(variable: variable, field: field))
         }
@@ -51,26 +56,26 @@ public enum RouteBuilder {
         switch rule.body {
         case nil, "": body = .none
         case "*": body = .whole
-        case let path?:
-            guard let field = FieldPath(path.split(separator: ".").map(String.init), in: method.inputIndex, pool: pool) else {
-                throw RulesError("body \"\(path)\" names no field of \(request)")
-            }
-            guard !field.leaf.isRepeated else { throw RulesError("body \"\(path)\" is a repeated field") }
-            body = .field(field)
+        case let path?: body = .field(try singularField(path, label: "body", in: method.inputIndex, pool: pool))
         }
         if pattern.method == "GET" || pattern.method == "DELETE", rule.body?.isEmpty == false {
             throw RulesError("\(pattern.method) \(pattern.path) has a body; \(pattern.method) requests carry none")
         }
         var responseBody: FieldPath?
         if let path = rule.responseBody, !path.isEmpty {
-            guard let field = FieldPath(path.split(separator: ".").map(String.init), in: method.outputIndex, pool: pool) else {
-                throw RulesError("response_body \"\(path)\" names no field of \(pool.messages[method.outputIndex].fullName)")
-            }
-            guard !field.leaf.isRepeated else { throw RulesError("response_body \"\(path)\" is a repeated field") }
-            responseBody = field
+            responseBody = try singularField(path, label: "response_body", in: method.outputIndex, pool: pool)
         }
         return Route(
             httpMethod: pattern.method, template: template, method: method, body: body, responseBody: responseBody,
             pathBindings: pathBindings, source: source)
+    }
+
+    /// The field a `body` or `response_body` names: it must exist and not be repeated.
+    private static func singularField(_ path: String, label: String, in messageIndex: Int, pool: DescriptorPool) throws(RulesError) -> FieldPath {
+        guard let field = FieldPath(path.split(separator: ".").map(String.init), in: messageIndex, pool: pool) else {
+            throw RulesError("\(label) \"\(path)\" names no field of \(pool.messages[messageIndex].fullName)")
+        }
+        guard !field.leaf.isRepeated else { throw RulesError("\(label) \"\(path)\" is a repeated field") }
+        return field
     }
 }

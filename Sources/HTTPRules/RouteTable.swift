@@ -16,8 +16,14 @@ public struct RouteTable: Sendable {
         var literals: [Substring: Int] = [:]
         var wildcard = -1
         var doubleWildcard = -1
-        /// Route indices by `METHOD` + `:` + verb (empty for none).
-        var terminals: [String: Int] = [:]
+        /// Route indices by HTTP method and verb.
+        var terminals: [Terminal: Int] = [:]
+    }
+
+    /// What a path's end is matched by besides its segments: the HTTP method and the verb.
+    private struct Terminal: Hashable, Sendable {
+        var method: String
+        var verb: String?
     }
 
     /// Every route, in the order given.
@@ -55,7 +61,7 @@ public struct RouteTable: Sendable {
                     current = nodes[current].doubleWildcard
                 }
             }
-            let key = Self.key(route.httpMethod, route.template.verb)
+            let key = Terminal(method: route.httpMethod, verb: route.template.verb)
             if let other = nodes[current].terminals[key] {
                 throw RulesError(
                     "\(route.source): \(route.httpMethod) \(route.template) conflicts with \(routes[other].httpMethod) \(routes[other].template) of \(routes[other].source)")
@@ -68,7 +74,6 @@ public struct RouteTable: Sendable {
         self.methods = methods.sorted()
     }
 
-    private static func key(_ method: String, _ verb: String?) -> String { method + ":" + (verb ?? "") }
 
     /// Matches a request path (without query) for an HTTP method.
     public func match(method: String, path: Substring) -> Match {
@@ -86,15 +91,15 @@ public struct RouteTable: Sendable {
             var withoutVerb = segments
             withoutVerb[withoutVerb.count - 1] = last[..<colon]
             let verb = String(last[last.index(after: colon)...])
-            if let routeIndex = search(0, withoutVerb, 0, Self.key(method, verb)) {
+            if let routeIndex = search(0, withoutVerb, 0, Terminal(method: method, verb: verb)) {
                 return found(routeIndex, withoutVerb)
             }
         }
-        if let routeIndex = search(0, segments, 0, Self.key(method, nil)) { return found(routeIndex, segments) }
+        if let routeIndex = search(0, segments, 0, Terminal(method: method, verb: nil)) { return found(routeIndex, segments) }
         return nil
     }
 
-    private func search(_ node: Int, _ segments: [Substring], _ position: Int, _ key: String) -> Int? {
+    private func search(_ node: Int, _ segments: [Substring], _ position: Int, _ key: Terminal) -> Int? {
         let current = nodes[node]
         if position == segments.count {
             if let route = current.terminals[key] { return route }

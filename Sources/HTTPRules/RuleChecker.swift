@@ -11,11 +11,9 @@ public enum RuleChecker {
         var findings = problems
         var built: [(route: Route, file: String)] = []
         for sourced in rules {
-            let bindings = [sourced.rule] + (sourced.rule.additionalBindings ?? [])
-            for (index, rule) in bindings.enumerated() {
-                let source = index == 0 ? sourced.source : "\(sourced.source), additional binding \(index)"
+            for binding in RouteBuilder.bindings(of: sourced) {
                 do {
-                    let route = try RouteBuilder.route(rule, isAdditional: index > 0, sourced.method, source: source, pool: pool)
+                    let route = try RouteBuilder.route(binding.rule, isAdditional: binding.isAdditional, sourced.method, source: binding.source, pool: pool)
                     built.append((route, sourced.file))
                     findings += boundTwice(route, file: sourced.file)
                 } catch {
@@ -76,12 +74,13 @@ public enum RuleChecker {
     /// A streaming method bound to a non-GET route whose path a GET route of a unary method
     /// also matches: a browser's WebSocket upgrade or EventSource (always GET) reaches the other.
     private static func unreachableStreams(_ routes: [(route: Route, file: String)]) -> [Finding] {
-        routes.compactMap { entry in
+        let unaryGets = routes.map(\.route).filter {
+            $0.httpMethod == "GET" && !($0.method.serverStreaming || $0.method.clientStreaming)
+        }
+        return routes.compactMap { entry in
             let route = entry.route
             guard route.method.serverStreaming || route.method.clientStreaming, route.httpMethod != "GET" else { return nil }
-            for other in routes.map(\.route) where other.httpMethod == "GET" && other.template.verb == route.template.verb
-                && !(other.method.serverStreaming || other.method.clientStreaming)
-            {
+            for other in unaryGets where other.template.verb == route.template.verb {
                 if let example = examplePath(route.template, other.template) {
                     return Finding(.warning, file: entry.file, method: route.method.fullName,
                                    "a browser cannot reach this stream: GET \(example) goes to \(other.method.fullName)")

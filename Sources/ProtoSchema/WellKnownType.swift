@@ -28,6 +28,10 @@ public enum WellKnownType: Sendable, Hashable {
         }
     }
 
+    /// Whether a single string stands for the whole message (Timestamp, Duration, FieldMask
+    /// and the wrappers), so that a path variable or query parameter can set it.
+    public var hasScalarForm: Bool { self == .timestamp || self == .duration || self == .fieldMask || isWrapper }
+
     /// Whether this is one of the nine wrapper messages, whose JSON form is their `value` field.
     public var isWrapper: Bool {
         switch self {

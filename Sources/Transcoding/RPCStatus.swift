@@ -71,7 +71,7 @@ public struct RPCStatus: Error, Sendable, Equatable, CustomStringConvertible {
     public static func == (lhs: RPCStatus, rhs: RPCStatus) -> Bool {
         lhs.code == rhs.code && lhs.message == rhs.message && lhs.detailsBinary == rhs.detailsBinary
             && lhs.httpStatusOverride == rhs.httpStatusOverride
-            && lhs.headers.map { $0.0 + ":" + $0.1 } == rhs.headers.map { $0.0 + ":" + $0.1 }
+            && lhs.headers.elementsEqual(rhs.headers, by: ==)
     }
 
     /// The HTTP status this status is answered with.

@@ -212,11 +212,7 @@ public struct RequestBuilder: Sendable {
             return value.kind != .message && value.kind != .group
         }
         guard field.kind == .message else { return field.kind != .group }
-        switch pool.messages[field.messageIndex].wellKnownType {
-        case .timestamp, .duration, .fieldMask: return true
-        case let type?: return type.isWrapper
-        case nil: return false
-        }
+        return pool.messages[field.messageIndex].wellKnownType?.hasScalarForm == true
     }
 }
 

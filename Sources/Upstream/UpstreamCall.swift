@@ -58,8 +58,7 @@ public final class UpstreamCall: UpstreamCallObserver {
 
     private func headers(for endpoint: UpstreamEndpoint) -> HPACKHeaders {
         var headers: HPACKHeaders = [
-            ":method": "POST", ":scheme": endpoint.useTLS ? "https" : "http", ":path": request.path,
-            ":authority": endpoint.port == (endpoint.useTLS ? 443 : 80) ? endpoint.host : "\(endpoint.host):\(endpoint.port)",
+            ":method": "POST", ":scheme": endpoint.scheme, ":path": request.path, ":authority": endpoint.authority,
             "content-type": "application/grpc", "te": "trailers", "user-agent": "darwaza",
         ]
         if let timeout = request.timeout { headers.add(name: "grpc-timeout", value: Self.grpcTimeout(timeout)) }

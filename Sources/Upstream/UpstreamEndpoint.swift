@@ -1,11 +1,15 @@
 /// A backend address from a `--upstream` URL: `http://host:port` (h2c with prior knowledge)
 /// or `https://host:port` (TLS with ALPN `h2`).
 public struct UpstreamEndpoint: Sendable, Hashable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
-    public var useTLS: Bool
+    public let host: String
+    public let port: Int
+    public let useTLS: Bool
+    /// The `:scheme` of calls here.
+    public let scheme: String
+    /// The `:authority` of calls here: the host, and the port unless it is the scheme's own.
+    public let authority: String
 
-    public var description: String { (useTLS ? "https://" : "http://") + host + ":" + String(port) }
+    public var description: String { scheme + "://" + host + ":" + String(port) }
 
     /// Parses a URL; nil when it is not `http(s)://host:port` with an optional trailing slash.
     public init?(url: String) {
@@ -42,5 +46,7 @@ public struct UpstreamEndpoint: Sendable, Hashable, CustomStringConvertible {
         } else {
             port = useTLS ? 443 : 80
         }
+        scheme = useTLS ? "https" : "http"
+        self.authority = port == (useTLS ? 443 : 80) ? host : "\(host):\(port)"
     }
 }

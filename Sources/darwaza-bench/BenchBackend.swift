@@ -15,7 +15,7 @@ import Glibc
 /// answers one canned `payments.v1.Payment`, so that the gateway's own cost can be measured.
 enum BenchBackend {
     static func run(port: Int) async throws {
-        let pool = try DescriptorPool(descriptorSets: [PaymentsDemo.descriptorSet], fallbackSets: [BuiltinDescriptors.set])
+        let pool = try PaymentsDemo.makePool()
         guard let index = pool.messageIndex(named: "payments.v1.Payment") else { exit(2) }
         let payment = try ProtoJSONCodec(pool: pool).binary(fromJSON: PaymentCorpus.json(lineItems: 1), messageIndex: index)
         let channel = try await GRPCServer.bind(host: "127.0.0.1", port: port, group: MultiThreadedEventLoopGroup.singleton) {

@@ -19,7 +19,7 @@ struct DemoCommand: AsyncParsableCommand {
         var configuration = GatewayConfiguration()
         configuration.listen = listen
         configuration.admin = admin
-        configuration.upstreams["payments.v1.PaymentService"] = ["http://127.0.0.1:\(backend.channel.localAddress?.port ?? 0)"]
+        configuration.upstreams["payments.v1.PaymentService"] = ["http://127.0.0.1:\(backend.localAddress?.port ?? 0)"]
         configuration.json.indent = 2
         let page = StaticPage(contentType: "text/html; charset=utf-8", body: Array(DemoPage.html.utf8))
         try await GatewayRunner.run(
@@ -42,6 +42,6 @@ struct DemoCommand: AsyncParsableCommand {
                 Press Ctrl-C to stop.
                 """)
         }
-        try? await backend.channel.close()
+        try? await backend.close()
     }
 }

@@ -108,28 +108,25 @@ extension JSONToBinary {
 
     private mutating func readEnum(_ enumType: EnumDescriptor) throws(CodecError) -> UInt64? {
         let start = scanner.valueStart()
-        let bits: UInt64
+        let number: (negative: Bool, magnitude: UInt64)?
         if scanner.peek() == UInt8(ascii: "\"") {
             let token = try scanner.readString()
             let name = scanner.string(of: token)
             if let number = enumType.number(named: name) { return UInt64(bitPattern: Int64(number)) }
             // As in Python's json_format, a string that names no value may hold a value's number.
-            let number = scanner.withBytes(of: token) { text in
+            let named = scanner.withBytes(of: token) { text in
                 JSONNumber.scanWhole(text).flatMap { $0.isInteger ? JSONNumber.integer(text, $0) : nil }
             }
-            guard let number else {
+            guard named != nil else {
                 if options.ignoreUnknownFields { return nil }
                 throw CodecError("unknown value \"\(name)\" of enum \(enumType.fullName)")
             }
-            guard let fitted = Self.integerBits(number, .int32) else {
-                throw CodecError("\(scanner.snippet(at: start)) is out of range for enum \(enumType.fullName)")
-            }
-            bits = fitted
+            number = named
         } else {
-            guard let fitted = Self.integerBits(try readInteger(), .int32) else {
-                throw CodecError("\(scanner.snippet(at: start)) is out of range for enum \(enumType.fullName)")
-            }
-            bits = fitted
+            number = try readInteger()
+        }
+        guard let bits = Self.integerBits(number, .int32) else {
+            throw CodecError("\(scanner.snippet(at: start)) is out of range for enum \(enumType.fullName)")
         }
         if enumType.isClosed, !enumType.contains(Int32(truncatingIfNeeded: bits)) {
             if options.ignoreUnknownFields { return nil }
