@@ -17,13 +17,14 @@ public struct RequestBuilder: Sendable {
 
     /// The HTTP request, as far as the builder needs it.
     public struct Input {
-        public var captures: [Substring]
+        /// The path variables' values, decoded (`pathValues(_:captures:of:)`).
+        public var pathValues: [String]
         public var query: Substring?
         public var body: [UInt8]
         public var contentType: String?
 
-        public init(captures: [Substring], query: Substring?, body: [UInt8], contentType: String?) {
-            self.captures = captures
+        public init(pathValues: [String], query: Substring?, body: [UInt8], contentType: String?) {
+            self.pathValues = pathValues
             self.query = query
             self.body = body
             self.contentType = contentType
@@ -38,8 +39,7 @@ public struct RequestBuilder: Sendable {
         if let query = input.query, !query.isEmpty {
             try addQuery(query, route, to: &parameters, options: options)
         }
-        for (binding, raw) in zip(route.pathBindings, input.captures) {
-            let value = try Self.decode(raw, of: binding, in: route)
+        for (binding, value) in zip(route.pathBindings, input.pathValues) {
             if options.rejectFieldsBoundTwice, !message.isEmpty, Self.contains(binding.field, in: message) {
                 throw RPCStatus(.invalidArgument, "field \(binding.field.text) is set by both the path and the body")
             }
@@ -140,13 +140,16 @@ public struct RequestBuilder: Sendable {
         return false
     }
 
-    /// Checks a matched path before the body is read: each variable decodes (or its error names
-    /// it), and every escape elsewhere in the path is well-formed.
-    public static func checkPath(_ path: Substring, captures: [Substring], of route: Route) throws(RPCStatus) {
-        for (binding, raw) in zip(route.pathBindings, captures) { _ = try decode(raw, of: binding, in: route) }
+    /// The decoded values of a matched path's variables, worked out before the body is read:
+    /// a variable that does not decode is named in the error, and every escape elsewhere in
+    /// the path must be well-formed too.
+    public static func pathValues(_ path: Substring, captures: [Substring], of route: Route) throws(RPCStatus) -> [String] {
+        var values: [String] = []
+        for (binding, raw) in zip(route.pathBindings, captures) { values.append(try decode(raw, of: binding, in: route)) }
         guard PercentDecoding.isWellFormed(path) else {
             throw RPCStatus(.invalidArgument, "path \(path) \(describe(.malformedEscape))")
         }
+        return values
     }
 
     /// A path variable's value: a multi-segment variable keeps `%2F` encoded.

@@ -23,7 +23,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
     private var snapshot: GatewaySnapshot?
     private var route: Route?
     private var options = TranscodingOptions()
-    private var captures: [Substring] = []
+    private var pathValues: [String] = []
     private var query: Substring?
     private var body: ByteBuffer?
     private var rejection: RPCStatus?
@@ -137,13 +137,12 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
         switch snapshot.routes.match(method: head.method.rawValue, path: path) {
         case .found(let route, let captures):
             do throws(RPCStatus) {
-                try RequestBuilder.checkPath(path, captures: captures, of: route)
+                pathValues = try RequestBuilder.pathValues(path, captures: captures, of: route)
             } catch {
                 return reject(error)
             }
             self.route = route
             self.options = snapshot.options(for: route.method.fullName)
-            self.captures = captures
         case .methodNotAllowed(let allowed):
             var error = RPCStatus(.unimplemented, "\(head.method.rawValue) is not allowed on \(path)", httpStatus: 405)
             error.headers = [("Allow", allowed.joined(separator: ", "))]
@@ -180,7 +179,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
             for (index, part) in parts.enumerated() {
                 do throws(RPCStatus) {
                     messages.append(try snapshot.requests.build(
-                        route, RequestBuilder.Input(captures: captures, query: query, body: part, contentType: contentType),
+                        route, RequestBuilder.Input(pathValues: pathValues, query: query, body: part, contentType: contentType),
                         options: options))
                 } catch where route.method.clientStreaming {
                     throw RPCStatus(.invalidArgument, "line \(index + 1): \(error.message)")
@@ -328,7 +327,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler, Upst
     private func reset() {
         head = nil
         route = nil
-        captures = []
+        pathValues = []
         query = nil
         body = nil
         rejection = nil

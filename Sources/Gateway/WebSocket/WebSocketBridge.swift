@@ -147,7 +147,7 @@ final class WebSocketBridge: ChannelInboundHandler, UpstreamCallObserver {
         var messages: [[UInt8]] = []
         do {
             if !route.method.clientStreaming || firstMessage != nil || !route.pathBindings.isEmpty || accepted.query != nil {
-                var input = RequestBuilder.Input(captures: accepted.captures, query: accepted.query, body: [], contentType: "application/json")
+                var input = RequestBuilder.Input(pathValues: accepted.pathValues, query: accepted.query, body: [], contentType: "application/json")
                 if let firstMessage, firstMessage.isText { input.body = firstMessage.bytes }
                 var message = try snapshot.requests.build(route, input, options: transcoding)
                 if let firstMessage, !firstMessage.isText { message = firstMessage.bytes + message }

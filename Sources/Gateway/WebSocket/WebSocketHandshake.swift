@@ -18,7 +18,8 @@ struct WebSocketHandshake {
     /// What an accepted upgrade binds.
     struct Accepted {
         var route: Route
-        var captures: [Substring]
+        /// The path variables' values, decoded.
+        var pathValues: [String]
         var query: Substring?
         var subprotocol: String?
         var binaryMessages: Bool
@@ -48,9 +49,10 @@ struct WebSocketHandshake {
         guard isAllowed(origin: head.headers.first(name: "origin"), host: head.headers.first(name: "host"), options: options) else {
             return .failure(RPCStatus(.permissionDenied, "origin \(head.headers.first(name: "origin") ?? "") may not open WebSockets here", httpStatus: 403))
         }
+        let pathValues: [String]
         let requestedTimeout: TimeAmount?
         do throws(RPCStatus) {
-            try RequestBuilder.checkPath(path, captures: captures, of: route)
+            pathValues = try RequestBuilder.pathValues(path, captures: captures, of: route)
             requestedTimeout = try MetadataMapping.clientTimeout(head.headers.first(name: "grpc-timeout"))
         } catch {
             return .failure(error)
@@ -61,7 +63,7 @@ struct WebSocketHandshake {
         let binary = offered.contains(binaryProtocol)
         let subprotocol = binary ? binaryProtocol : offered.contains(jsonProtocol) ? jsonProtocol : offered.first
         return .success(Accepted(
-            route: route, captures: captures, query: query, subprotocol: subprotocol, binaryMessages: binary,
+            route: route, pathValues: pathValues, query: query, subprotocol: subprotocol, binaryMessages: binary,
             deflate: PerMessageDeflate.isOffered(in: head.headers[canonicalForm: "sec-websocket-extensions"].joined(separator: ",")),
             bearerToken: token, requestedTimeout: requestedTimeout))
     }
