@@ -176,12 +176,8 @@ class Gateway:
         return self.proc.returncode
 
     def kill(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
+        if self.proc is not None:
+            kill_process(self.proc)
 
     def cleanup(self):
         self.kill()
@@ -260,6 +256,16 @@ class Response:
     def __repr__(self):
         body = self.body if len(self.body) < 2000 else self.body[:2000] + b"..."
         return "<Response %s HTTP/%s headers=%r body=%r>" % (self.status, self.http_version, self.headers, body)
+
+
+def kill_process(proc):
+    """Kills a child process that still runs and reaps it (waiting at most 5 s)."""
+    if proc.poll() is None:
+        proc.kill()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 def _parse_header_blocks(raw):
@@ -359,6 +365,20 @@ def read_http_response(sock, timeout=10):
     resp.begin()
     data = resp.read()
     return Response(resp.status, [(k.lower(), v) for k, v in resp.getheaders()], data, "1.1")
+
+
+def raw_exchange(gateway, data, timeout=5.0):
+    """Sends raw bytes to the gateway on a new connection (a send the gateway cuts short is
+    fine) and returns all it answers until it closes or `timeout` passes."""
+    sock = socket.create_connection(gateway.host_port, timeout=5)
+    try:
+        try:
+            sock.sendall(data)
+        except OSError:
+            pass
+        return recv_all(sock, timeout=timeout)
+    finally:
+        sock.close()
 
 
 def recv_all(sock, timeout=5.0, limit=1 << 20):

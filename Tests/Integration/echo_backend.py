@@ -31,7 +31,6 @@ import argparse
 import base64
 import json
 import os
-import signal
 import sys
 import threading
 import time
@@ -40,6 +39,7 @@ from concurrent import futures
 import grpc
 from google.protobuf import json_format, message_factory
 from descriptor_sets import load_pool
+from grpc_support import serve_until_signal, status_code
 
 SERVICE = "darwaza.testing.echo.EchoService"
 PKG = "darwaza.testing.echo"
@@ -122,7 +122,7 @@ class EchoBackend:
 
     def _fail(self, request, context):
         self._begin(context, "Fail")
-        code = next((c for c in grpc.StatusCode if c.value[0] == request.code), grpc.StatusCode.UNKNOWN)
+        code = status_code(request.code)
         if request.details:
             Status = self.schema.cls("google.rpc.Status")
             ErrorInfo = self.schema.cls("google.rpc.ErrorInfo")
@@ -180,9 +180,7 @@ class EchoBackend:
                 self._count_cancel()
                 return
             if i == request.fail_at:
-                code = next(
-                    (c for c in grpc.StatusCode if c.value[0] == request.fail_code), grpc.StatusCode.ABORTED
-                )
+                code = status_code(request.fail_code, grpc.StatusCode.ABORTED)
                 context.abort(code, request.fail_message)
             yield Reply(i=i, text="item %d" % i)
 
@@ -252,12 +250,7 @@ def main(argv=None):
     backend = EchoBackend(args.id, args.descriptors, args.host, args.port)
     port = backend.start()
     print("port %d" % port, flush=True)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    signal.signal(signal.SIGINT, lambda *_: done.set())
-    while not done.wait(1.0):
-        pass
-    backend.stop()
+    serve_until_signal(backend.stop)
     return 0
 
 

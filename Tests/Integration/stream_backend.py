@@ -22,7 +22,6 @@ ended with, and the `authorization` metadata.
 import argparse
 import asyncio
 import os
-import signal
 import sys
 import threading
 import time
@@ -30,18 +29,12 @@ import time
 import grpc
 from google.protobuf import message_factory
 from descriptor_sets import load_pool
+from grpc_support import serve_until_signal, status_code
 
 PKG = "darwaza.testing.streams"
 SERVICE = PKG + ".StreamService"
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEFAULT_DESCRIPTORS = os.path.join(REPO_ROOT, "proto", "descriptors", "streams.binpb")
-
-
-def status_code(number):
-    for code in grpc.StatusCode:
-        if code.value[0] == number:
-            return code
-    return grpc.StatusCode.UNKNOWN
 
 
 class Schema:
@@ -451,12 +444,7 @@ def main():
     backend = StreamBackend(args.descriptors, args.host, args.port, extra_hosts=extra)
     backend.start()
     print("port %d" % backend.port, flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    while not stop.wait(0.5):
-        pass
-    backend.stop()
+    serve_until_signal(backend.stop, interval=0.5)
     return 0
 
 

@@ -17,7 +17,6 @@ import json
 import os
 import queue
 import re
-import signal
 import socket
 import struct
 import subprocess
@@ -26,24 +25,14 @@ import threading
 import time
 import zlib
 
-from conftest import Gateway
+from conftest import REPO_ROOT, Gateway, _parse_header_blocks, kill_process
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 STREAMS_DESCRIPTORS = os.path.join(REPO_ROOT, "proto", "descriptors", "streams.binpb")
 STREAM_SERVICE = "darwaza.testing.streams.StreamService"
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 OPCODE_NAMES = {0: "cont", 1: "text", 2: "binary", 8: "close", 9: "ping", 10: "pong"}
-
-
-def darwaza_binary():
-    path = os.environ.get("DARWAZA_BIN", os.path.join(".build", "debug", "darwaza"))
-    if not os.path.isabs(path):
-        cwd_path = os.path.abspath(path)
-        path = cwd_path if os.path.exists(cwd_path) else os.path.join(REPO_ROOT, path)
-    return path
 
 
 # ------------------------------------------------------------------------------------------
@@ -63,12 +52,6 @@ class DarwazaProcess(Gateway):
 
         super().__init__(binary, args, cwd=cwd, command=command, need_admin=need_admin,
                          preexec_fn=raise_nofile if nofile else None)
-
-    def start(self, timeout=30.0):
-        return super().start(timeout)
-
-    def stop(self, sig=signal.SIGTERM, timeout=25.0):
-        return super().stop(sig, timeout)
 
 
 def _yaml_value(value, indent):
@@ -343,12 +326,6 @@ class RawWebSocket:
         else:
             self.send_frame(OP_TEXT, data)
 
-    def send_binary(self, data, compress=False):
-        if compress:
-            self.send_frame(OP_BINARY, deflate_message(data), rsv1=True)
-        else:
-            self.send_frame(OP_BINARY, data)
-
     def send_close(self, code=1000, reason=""):
         self.send_frame(OP_CLOSE, struct.pack("!H", code) + reason.encode("utf-8"))
 
@@ -442,18 +419,6 @@ class RawWebSocket:
                 return messages, data
             messages.append((kind, data))
         raise AssertionError("more than %d messages" % max_messages)
-
-    def peer_closed(self, timeout=2.0):
-        """True if the TCP connection ends (EOF or reset) within timeout, discarding data."""
-        deadline = time.monotonic() + timeout
-        try:
-            while True:
-                self._fill(deadline)
-                self.buf.clear()
-        except WebSocketClosed:
-            return True
-        except (TimeoutError, socket.timeout):
-            return False
 
     def abort(self):
         """Vanishes: closes the TCP connection without a close frame (RST when data is unread)."""
@@ -576,27 +541,14 @@ class StreamingCurl:
     def headers(self):
         try:
             with open(self.header_file, "rb") as f:
-                raw = f.read().decode("latin-1")
+                raw = f.read()
         except OSError:
             return None, {}
-        blocks = [b for b in raw.replace("\r\n", "\n").split("\n\n") if b.strip()]
-        if not blocks:
-            return None, {}
-        lines = blocks[-1].split("\n")
-        status = int(lines[0].split(" ")[1])
-        hdrs = {}
-        for line in lines[1:]:
-            k, _, v = line.partition(":")
-            hdrs[k.strip().lower()] = v.strip()
-        return status, hdrs
+        status, _, headers = _parse_header_blocks(raw)
+        return status, dict(headers)
 
     def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
+        kill_process(self.proc)
 
     def cleanup(self):
         self.kill()

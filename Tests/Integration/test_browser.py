@@ -18,7 +18,8 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from streaming_support import DarwazaProcess, darwaza_binary  # noqa: E402
+from conftest import darwaza_bin  # noqa: E402
+from streaming_support import DarwazaProcess  # noqa: E402
 
 WAIT = 15.0  # seconds for any one thing to appear on the page
 ARTIFACTS = os.environ.get("DARWAZA_BROWSER_ARTIFACTS", tempfile.gettempdir())
@@ -51,7 +52,7 @@ def chromium():
 
 @pytest.fixture(scope="module")
 def demo():
-    binary = darwaza_binary()
+    binary = darwaza_bin()
     if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
         pytest.fail("gateway binary not found at %s (build it or set DARWAZA_BIN)" % binary, pytrace=False)
     proc = DarwazaProcess(binary, "demo", ["--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"], need_admin=False)

@@ -18,10 +18,10 @@ import pytest
 from conftest import (
     ECHO_DESCRIPTORS,
     SERVICE,
-    GatewayStartError,
     curl,
     free_dead_port,
     http_request,
+    raw_exchange,
     read_http_response,
     recv_all,
     run_darwaza,
@@ -820,19 +820,10 @@ def test_uri_too_long_414(gateway):
     ids=["tls-hello", "word", "bad-version", "bad-header", "negative-length", "broken-h2", "zeros"],
 )
 def test_garbage_on_raw_socket(gateway, garbage):
-    host, port = gateway.host_port
-    sock = socket.create_connection((host, port), timeout=5)
-    try:
-        try:
-            sock.sendall(garbage)
-        except OSError:
-            pass
-        data = recv_all(sock, timeout=3)
-        if data.startswith(b"HTTP/1."):
-            status = int(data.split(b" ", 2)[1])
-            assert 400 <= status < 600, data
-    finally:
-        sock.close()
+    data = raw_exchange(gateway, garbage, timeout=3)
+    if data.startswith(b"HTTP/1."):
+        status = int(data.split(b" ", 2)[1])
+        assert 400 <= status < 600, data
     assert_alive(gateway)
 
 
@@ -1410,16 +1401,7 @@ def test_bad_percent_encoding_in_path(gateway, path):
 
 
 def test_huge_header_rejected_and_alive(gateway):
-    host, port = gateway.host_port
-    sock = socket.create_connection((host, port), timeout=5)
-    try:
-        try:
-            sock.sendall(b"GET /v1/echo/x HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 300000 + b"\r\n\r\n")
-        except OSError:
-            pass  # closed early: fine
-        data = recv_all(sock, timeout=5)
-    finally:
-        sock.close()
+    data = raw_exchange(gateway, b"GET /v1/echo/x HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 300000 + b"\r\n\r\n")
     assert data.startswith(b"HTTP/1.1 431 "), data[:300]
     head, _, body = data.partition(b"\r\n\r\n")
     assert b"content-type: application/json" in head.lower(), head
@@ -1428,13 +1410,7 @@ def test_huge_header_rejected_and_alive(gateway):
 
 
 def test_unparsable_request_gets_json_400(gateway):
-    host, port = gateway.host_port
-    sock = socket.create_connection((host, port), timeout=5)
-    try:
-        sock.sendall(b"GARBAGE\r\n\r\n")
-        data = recv_all(sock, timeout=5)
-    finally:
-        sock.close()
+    data = raw_exchange(gateway, b"GARBAGE\r\n\r\n")
     assert data.startswith(b"HTTP/1.1 400 "), data[:300]
     body = json.loads(data.partition(b"\r\n\r\n")[2])
     assert body["code"] == 3 and body["message"].startswith("malformed HTTP request"), body
@@ -1442,29 +1418,18 @@ def test_unparsable_request_gets_json_400(gateway):
 
 
 def test_http10_request(gateway):
-    host, port = gateway.host_port
-    sock = socket.create_connection((host, port), timeout=5)
-    try:
-        sock.sendall(b"GET /v1/echo/old HTTP/1.0\r\n\r\n")
-        data = recv_all(sock, timeout=5)
-    finally:
-        sock.close()
+    data = raw_exchange(gateway, b"GET /v1/echo/old HTTP/1.0\r\n\r\n")
     head, _, body = data.partition(b"\r\n\r\n")
     assert head.split(b" ")[1] == b"200", data
     assert json.loads(body)["request"] == {"id": "old"}, data
 
 
 def test_pipelined_requests_both_answered(gateway):
-    host, port = gateway.host_port
-    sock = socket.create_connection((host, port), timeout=5)
-    try:
-        sock.sendall(
-            b"GET /v1/echo/p1 HTTP/1.1\r\nHost: x\r\n\r\n"
-            b"GET /v1/echo/p2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        data = recv_all(sock, timeout=5)
-    finally:
-        sock.close()
+    data = raw_exchange(
+        gateway,
+        b"GET /v1/echo/p1 HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /v1/echo/p2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
     assert data.count(b"HTTP/1.1 200") == 2, data
     assert b'"id":"p1"' in data and b'"id":"p2"' in data, data
     assert data.index(b'"id":"p1"') < data.index(b'"id":"p2"'), data

@@ -24,6 +24,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+from conftest import stop_gateway_checked  # noqa: E402
 from stream_backend import StreamBackend  # noqa: E402
 from streaming_support import (  # noqa: E402
     OP_BINARY,
@@ -67,20 +68,12 @@ def _gateway(darwaza, tmp_path_factory, backend, name, websocket, **extra):
     return gw
 
 
-def _stop_checked(gw):
-    try:
-        rc = gw.stop()
-        assert rc == 0, "gateway exit status after SIGTERM: %r (expected 0)\nstderr tail:\n%s" % (rc, gw.stderr()[-3000:])
-    finally:
-        gw.cleanup()
-
-
 @pytest.fixture(scope="module")
 def gw(darwaza, tmp_path_factory, sbackend):
     """Default WebSocket settings, plus one allowed foreign origin."""
     g = _gateway(darwaza, tmp_path_factory, sbackend, "ws-main", {"allowed_origins": [APP_ORIGIN]})
     yield g
-    _stop_checked(g)
+    stop_gateway_checked(g)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +86,7 @@ def gw_keepalive(darwaza, tmp_path_factory, sbackend):
         "max_message_bytes": 1024,
     })
     yield g
-    _stop_checked(g)
+    stop_gateway_checked(g)
 
 
 SMALL_BUFFERS = {"buffer_messages": 4, "buffer_bytes": 8192}
@@ -104,7 +97,7 @@ def gw_slow(darwaza, tmp_path_factory, sbackend):
     """Small client buffers; a client behind for 2 s is closed."""
     g = _gateway(darwaza, tmp_path_factory, sbackend, "ws-slow", dict(SMALL_BUFFERS, slow_client_seconds=2))
     yield g
-    _stop_checked(g)
+    stop_gateway_checked(g)
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +105,7 @@ def gw_patient(darwaza, tmp_path_factory, sbackend):
     """Small client buffers; a client may stay behind for 30 s."""
     g = _gateway(darwaza, tmp_path_factory, sbackend, "ws-patient", dict(SMALL_BUFFERS, slow_client_seconds=30))
     yield g
-    _stop_checked(g)
+    stop_gateway_checked(g)
 
 
 def ws(gateway, path, **kwargs):
@@ -379,7 +372,7 @@ def test_ws_upstream_unavailable(darwaza, tmp_path):
         assert len(messages) == 1 and messages[0]["error"]["code"] == 14, messages
         assert code == 4014, (code, reason)
     finally:
-        _stop_checked(g)
+        stop_gateway_checked(g)
 
 
 # --------------------------------------------------------------------------------------------
