@@ -52,7 +52,7 @@ from streaming_support import (  # noqa: E402
 
 
 def raise_nofile():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     for want in (1 << 20, 262144, 65536):
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (want, want))
@@ -106,7 +106,6 @@ class BackendProcess:
             [sys.executable, os.path.join(REPO, "Tests", "Integration", "stream_backend.py"), "--port", "0",
              "--also-on", ",".join(extra_hosts)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=raise_nofile)
-        line = b""
         deadline = time.monotonic() + 20
         result = {}
 
@@ -121,7 +120,6 @@ class BackendProcess:
             self.proc.kill()
             raise RuntimeError("backend did not start: %r" % line)
         self.port = int(line.split()[1])
-        self.url = "http://127.0.0.1:%d" % self.port
         self.urls = ["http://%s:%d" % (h, self.port) for h in self.hosts]
         self._channel = None
 
@@ -457,9 +455,9 @@ def main():
                                           "MET" if ms[2] < 5 and delivered_rate >= 0.95 * args.rate else "NOT MET"),
               flush=True)
         cpu = cpu1 - cpu0
-        print("gateway CPU: %.2f s over %.1f s (%.0f%% of one core), %.1f us per delivered message" % (
-            cpu, emit_wall + 2.0, 100 * cpu / (emit_wall + 2.0), 1e6 * cpu / max(1, received)), flush=True)
         window = emit_wall + 2.0
+        print("gateway CPU: %.2f s over %.1f s (%.0f%% of one core), %.1f us per delivered message" % (
+            cpu, window, 100 * cpu / window, 1e6 * cpu / max(1, received)), flush=True)
         print("peers' CPU over the same window: backend(s) %s, clients %s (%% of one core; the machine has %d)" % (
             ", ".join("%.0f%%" % (100 * c / window) for c in peer_cpu[:len(backends)]),
             ", ".join("%.0f%%" % (100 * c / window) for c in peer_cpu[len(backends):]), os.cpu_count()), flush=True)

@@ -34,9 +34,10 @@ public enum RuleSources {
         var fromFiles: [String: SourcedRule] = [:]
         var problems: [Finding] = []
         for path in rulesFiles {
-            for (rule, source) in try readRulesFile(path) {
+            for (index, rule) in try readRulesFile(path).enumerated() {
+                let source = "\(path): rule \(index + 1)"
                 guard let selector = rule.selector, !selector.isEmpty else {
-                    problems.append(Finding(.error, file: path, method: "-", "\(source.dropFirst(path.count + 2)) has no selector"))
+                    problems.append(Finding(.error, file: path, method: "-", "rule \(index + 1) has no selector"))
                     continue
                 }
                 let methods = select(selector, in: pool)
@@ -78,8 +79,8 @@ public enum RuleSources {
         return pool.method(named: selector).map { [$0] } ?? []
     }
 
-    /// The rules of one YAML file, each with `FILE: rule N` as its source.
-    static func readRulesFile(_ path: String) throws(RulesError) -> [(HttpRule, String)] {
+    /// The rules of one YAML file, in order.
+    static func readRulesFile(_ path: String) throws(RulesError) -> [HttpRule] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw RulesError("\(path): cannot read the file")
         }
@@ -89,7 +90,7 @@ public enum RuleSources {
         } catch {
             throw RulesError("\(path): not a google.api.Service rules file: \(oneLineDescription(error))")
         }
-        return (document.http?.rules ?? []).enumerated().map { index, rule in (rule, "\(path): rule \(index + 1)") }
+        return document.http?.rules ?? []
     }
 
     /// The method's `google.api.http` option, decoded through the pool's `google.api.HttpRule`.

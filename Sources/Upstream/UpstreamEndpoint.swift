@@ -23,22 +23,8 @@ public struct UpstreamEndpoint: Sendable, Hashable, CustomStringConvertible {
         } else {
             return nil
         }
-        var authority = rest.hasSuffix("/") ? rest.dropLast() : rest
-        guard !authority.contains("/"), !authority.isEmpty else { return nil }
-        var hostPart: Substring
-        var portPart: Substring?
-        if authority.hasPrefix("[") {  // [::1]:50051
-            guard let close = authority.firstIndex(of: "]") else { return nil }
-            hostPart = authority[authority.index(after: authority.startIndex)..<close]
-            authority = authority[authority.index(after: close)...]
-            if authority.hasPrefix(":") { portPart = authority.dropFirst() } else if !authority.isEmpty { return nil }
-        } else if let colon = authority.lastIndex(of: ":") {
-            hostPart = authority[..<colon]
-            portPart = authority[authority.index(after: colon)...]
-        } else {
-            hostPart = authority
-        }
-        guard !hostPart.isEmpty else { return nil }
+        let authority = rest.hasSuffix("/") ? rest.dropLast() : rest
+        guard !authority.contains("/"), let (hostPart, portPart) = Self.splitHostPort(authority), !hostPart.isEmpty else { return nil }
         host = String(hostPart)
         if let portPart {
             guard let port = Int(portPart), (1...65535).contains(port) else { return nil }
@@ -48,5 +34,19 @@ public struct UpstreamEndpoint: Sendable, Hashable, CustomStringConvertible {
         }
         scheme = useTLS ? "https" : "http"
         self.authority = port == (useTLS ? 443 : 80) ? host : "\(host):\(port)"
+    }
+
+    /// Splits `host`, `host:port` or `[v6 address]:port` (the port text nil when there is
+    /// none); nil for an unclosed bracket or anything but `:port` after it.
+    public static func splitHostPort(_ text: Substring) -> (host: Substring, port: Substring?)? {
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            let host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            if rest.isEmpty { return (host, nil) }
+            return rest.hasPrefix(":") ? (host, rest.dropFirst()) : nil
+        }
+        guard let colon = text.lastIndex(of: ":") else { return (text, nil) }
+        return (text[..<colon], text[text.index(after: colon)...])
     }
 }

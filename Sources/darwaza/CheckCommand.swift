@@ -7,21 +7,17 @@ struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check", abstract: "Lint descriptor sets and HTTP rules; exit 1 on any error.")
 
-    @Option(name: .customLong("descriptor-set"), help: "A binary FileDescriptorSet (repeatable).")
-    var descriptorSets: [String] = []
-
-    @Option(name: .customLong("http-rules"), help: "A YAML google.api.Service rules file (repeatable).")
-    var httpRules: [String] = []
+    @OptionGroup var contract: ContractOptions
 
     @Flag(help: "Fail on warnings too.")
     var strict = false
 
     func run() throws {
-        guard !descriptorSets.isEmpty else { throw CommandFailure(message: "give at least one --descriptor-set FILE") }
+        guard !contract.descriptorSets.isEmpty else { throw CommandFailure(message: "give at least one --descriptor-set FILE") }
         let findings: [Finding]
         do {
-            let pool = try DescriptorPool(paths: descriptorSets, fallbackSets: [BuiltinDescriptors.set])
-            findings = try RuleChecker.check(pool: pool, rulesFiles: httpRules)
+            let pool = try DescriptorPool(paths: contract.descriptorSets, fallbackSets: [BuiltinDescriptors.set])
+            findings = try RuleChecker.check(pool: pool, rulesFiles: contract.httpRules)
         } catch let error as SchemaError {
             throw CommandFailure(message: error.description)
         } catch let error as RulesError {

@@ -9,11 +9,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A YAML configuration file.")
     var config: String?
 
-    @Option(name: .customLong("descriptor-set"), help: "A binary FileDescriptorSet (repeatable).")
-    var descriptorSets: [String] = []
-
-    @Option(name: .customLong("http-rules"), help: "A YAML google.api.Service rules file (repeatable).")
-    var httpRules: [String] = []
+    @OptionGroup var contract: ContractOptions
 
     @Option(name: .customLong("upstream"), help: "SERVICE=URL[,URL...]: the backends of a service, or * for every other (repeatable).")
     var upstreams: [String] = []
@@ -31,8 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = GatewayConfiguration()
         do throws(GatewayError) {
             if let config { configuration = try GatewayConfiguration.load(file: config) }
-            if !descriptorSets.isEmpty { configuration.descriptorSets = descriptorSets }
-            if !httpRules.isEmpty { configuration.httpRules = httpRules }
+            if !contract.descriptorSets.isEmpty { configuration.descriptorSets = contract.descriptorSets }
+            if !contract.httpRules.isEmpty { configuration.httpRules = contract.httpRules }
             for upstream in upstreams {
                 guard let equals = upstream.firstIndex(of: "="), equals != upstream.startIndex else {
                     throw GatewayError("--upstream \(upstream): expected SERVICE=URL[,URL...]")

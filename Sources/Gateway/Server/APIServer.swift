@@ -30,18 +30,20 @@ enum APIServer {
     }
 
     /// Upgrades requests on streaming routes to WebSockets; a refused upgrade goes on to the
-    /// request handler, which answers why (403 for a foreign origin, 404, 400).
-    private static func webSocketUpgrader(_ gateway: GatewayContext) -> NIOWebSocketServerUpgrader {
+    /// request handler, which answers why (403 for a foreign origin, 404, 400). The handshake
+    /// accepted by `shouldUpgrade` is the one the bridge is built from.
+    private static func webSocketUpgrader(_ gateway: GatewayContext, on loop: EventLoop) -> NIOWebSocketServerUpgrader {
         let options = gateway.webSocketOptions
+        let accepted = NIOLoopBoundBox<WebSocketHandshake.Accepted?>(nil, eventLoop: loop)
         return NIOWebSocketServerUpgrader(
             maxFrameSize: options.maxMessageBytes, automaticErrorHandling: true,
             shouldUpgrade: { channel, head in
-                let decision = WebSocketHandshake.decide(head, routes: gateway.snapshot.routes, options: options)
-                return channel.eventLoop.makeSucceededFuture(try? decision.get().responseHeaders)
+                accepted.value = try? WebSocketHandshake.decide(head, routes: gateway.snapshot.routes, options: options).get()
+                return channel.eventLoop.makeSucceededFuture(accepted.value?.responseHeaders)
             },
             upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {
-                    let accepted = try WebSocketHandshake.decide(head, routes: gateway.snapshot.routes, options: options).get()
+                    let accepted = try accepted.value ?? WebSocketHandshake.decide(head, routes: gateway.snapshot.routes, options: options).get()
                     try channel.pipeline.syncOperations.addHandler(WebSocketBridge(gateway: gateway, accepted: accepted, head: head))
                 }.flatMap {
                     channel.setOption(
@@ -61,7 +63,7 @@ enum APIServer {
             try sync.configureHTTPServerPipeline(
                 withPipeliningAssistance: true,
                 withServerUpgrade: (
-                    upgraders: [webSocketUpgrader(gateway)],
+                    upgraders: [webSocketUpgrader(gateway, on: channel.eventLoop)],
                     completionHandler: { context in
                         let (requestHandler, errorResponder) = httpHandlers.value
                         context.pipeline.syncOperations.removeHandler(requestHandler, promise: nil)
